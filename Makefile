@@ -1,0 +1,48 @@
+# Xiaoer — `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run train validate lint format test test-store test-actions test-e2e test-dialogue evaluate lock clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+setup: ## Create .venv (Python 3.10) and install the pinned dependencies
+	@bash scripts/setup.sh
+
+run: setup ## Set up, train if needed, and start store backend + action server + Rasa
+	@$(BIN)/python -m xiaoer.run
+
+train: setup ## Train the Rasa model into models/
+	@$(BIN)/rasa train --fixed-model-name xiaoer --out models
+
+validate: setup ## Check domain, stories, rules and NLU data for mistakes
+	@$(BIN)/rasa data validate --fail-on-warnings
+
+lint: setup ## ruff lint and format check
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: setup ## ruff fix and format
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+test: ## The whole suite, from a fresh machine: setup, lint, validate, train, pytest, dialogue tests
+	@bash scripts/test.sh
+
+test-dialogue: ## Rasa conversation tests (tests/test_*.yml) against the trained model
+	@$(BIN)/rasa test core --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
+
+evaluate: setup ## NLU cross-validation report (results/nlu-cv), intent macro-F1 printed
+	@$(BIN)/python -m xiaoer.evaluate_nlu
+
+lock: ## Re-pin requirements.lock from the current .venv
+	@$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean: ## Remove models, results and runtime state (keeps .venv)
+	rm -rf models results .rasa var

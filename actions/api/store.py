@@ -1,0 +1,73 @@
+"""The one client for a store's systems (contract: Store API v1)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+Json = Dict[str, Any]
+
+
+class StoreUnavailable(Exception):
+    """The store could not answer: down, slow, misconfigured or erroring."""
+
+
+class StoreClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout: float = 3.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def _get(self, path: str, params: Json | None = None) -> Any | None:
+        """GET a resource; None when the store says 404."""
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.get(url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise StoreUnavailable(f"GET {path}: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise StoreUnavailable(f"GET {path}: HTTP {response.status_code} {response.text[:200]}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise StoreUnavailable(f"GET {path}: not JSON") from exc
+
+    @staticmethod
+    def _segment(value: str) -> str:
+        # Ids come from buyer text; keep them from escaping their path segment.
+        return requests.utils.quote(str(value), safe="")
+
+    def get_order(self, order_id: str) -> Json | None:
+        return self._get(f"/api/orders/{self._segment(order_id)}")
+
+    def buyer_orders(self, buyer_id: str) -> List[Json]:
+        return self._get(f"/api/buyers/{self._segment(buyer_id)}/orders") or []
+
+    def get_shipment(self, order_id: str) -> Json | None:
+        return self._get(f"/api/orders/{self._segment(order_id)}/shipment")
+
+    def get_product(self, sku: str) -> Json | None:
+        return self._get(f"/api/products/{self._segment(sku)}")
+
+    def search_products(self, text: str) -> List[Json]:
+        return self._get("/api/products", {"q": text}) or []
+
+    def list_products(self) -> List[Json]:
+        return self._get("/api/products") or []
+
+    def active_promotions(self, sku: str | None = None) -> List[Json]:
+        params = {"sku": sku} if sku else None
+        return self._get("/api/promotions", params) or []

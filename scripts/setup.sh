@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Creates .venv with Python 3.10 and installs the pinned dependencies.
+#   scripts/setup.sh          what running the assistant needs
+#   scripts/setup.sh --test   also the Debian services the test suite starts (PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test_services=0
+[ "${1:-}" = "--test" ] && want_test_services=1
+
+find_python310() {
+  local candidate
+  for candidate in "${XIAOER_PYTHON:-}" \
+    $(ls -d "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V -r) \
+    "$(command -v python3.10 || true)"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
+  if ! py=$(find_python310); then
+    echo "setup: Python 3.10 not found. Rasa 3.6 needs Python 3.8-3.10." >&2
+    echo "setup: install it (e.g. 'pyenv install 3.10') or point XIAOER_PYTHON at a python3.10." >&2
+    exit 1
+  fi
+  echo "setup: creating .venv with $py"
+  rm -rf .venv
+  "$py" -m venv .venv
+fi
+
+# Reinstall only when the lock file changed since the last successful install.
+stamp=.venv/.requirements.lock.sha256
+want=$(sha256sum requirements.lock | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing pinned dependencies (first time: a few minutes, ~3 GB)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  .venv/bin/python -m pip check
+  echo "$want" > "$stamp"
+fi
+
+if [ "$want_test_services" = 1 ]; then
+  # Tests start real PostgreSQL and Redis servers on loopback themselves.
+  missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "setup: tests need Debian packages: ${missing[*]} (run as root or install them)" >&2
+      exit 1
+    fi
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+echo "setup: ready"

@@ -1,0 +1,46 @@
+"""SQL tracker store configured by one database URL.
+
+Rasa's endpoint files cannot give an environment variable a default, so the
+URL is read here: SQLite by default, PostgreSQL (or any SQLAlchemy URL) when
+``XIAOER_TRACKER_DATABASE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from sqlalchemy.engine.url import make_url
+
+from xiaoer.settings import get_settings
+
+
+class UrlSQLTrackerStore(SQLTrackerStore):
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        host: str | None = None,
+        event_broker: EventBroker | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # `url:` in endpoints.yml arrives as `host`; an explicit URL there wins.
+        raw_url = host if host and "://" in host else get_settings().tracker_database_url
+        url = make_url(raw_url)
+        dialect = url.drivername
+        if dialect.startswith("sqlite"):
+            if url.database:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            domain=domain,
+            dialect=dialect,
+            host=url.host,
+            port=url.port,
+            db=url.database or "rasa.db",
+            username=url.username,
+            password=url.password,
+            event_broker=event_broker,
+            query=dict(url.query) or None,
+        )

@@ -1,0 +1,153 @@
+"""`python -m xiaoer.run`: train if needed, then start every process under honcho.
+
+`python -m xiaoer.run ready` is the Procfile's last process: it waits for the
+others to answer, loads the demo store into an empty database, says where to
+chat, and then stays up (honcho stops everything when one process exits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable
+
+import requests
+
+from xiaoer.settings import REPO_ROOT, VAR_DIR, get_settings
+
+TOKENS_FILE = VAR_DIR / "dev-tokens.env"
+TOKEN_VARS = ("XIAOER_STORE_TOKEN", "XIAOER_RASA_TOKEN")
+MODEL = REPO_ROOT / "models" / "xiaoer.tar.gz"
+FINGERPRINT = REPO_ROOT / "models" / "xiaoer.fingerprint"
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def dev_tokens() -> Dict[str, str]:
+    """Tokens from the environment; generated ones, kept in var/dev-tokens.env, fill the gaps."""
+    saved: Dict[str, str] = {}
+    if TOKENS_FILE.exists():
+        for line in TOKENS_FILE.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() and value.strip():
+                saved[key.strip()] = value.strip()
+    tokens = {}
+    for var in TOKEN_VARS:
+        tokens[var] = os.environ.get(var) or saved.get(var) or secrets.token_urlsafe(24)
+    to_save = {v: tokens[v] for v in TOKEN_VARS if not os.environ.get(v)}
+    if to_save and to_save != {k: saved.get(k) for k in to_save}:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        TOKENS_FILE.write_text("".join(f"{k}={v}\n" for k, v in {**saved, **to_save}.items()))
+        TOKENS_FILE.chmod(0o600)
+    return tokens
+
+
+def training_fingerprint(root: Path = REPO_ROOT, inputs: Iterable[str] = TRAINING_INPUTS) -> str:
+    digest = hashlib.sha256()
+    for name in inputs:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def model_is_stale() -> bool:
+    if not MODEL.exists() or not FINGERPRINT.exists():
+        return True
+    return FINGERPRINT.read_text().strip() != training_fingerprint()
+
+
+def train() -> None:
+    print("xiaoer: training the model (config, domain or data changed, or no model yet)…", flush=True)
+    fingerprint = training_fingerprint()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "--fixed-model-name",
+            "xiaoer",
+            "--out",
+            "models",
+        ],
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    FINGERPRINT.write_text(fingerprint)
+
+
+def start() -> None:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.update(dev_tokens())
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("XIAOER_STORE_URL", f"http://127.0.0.1:{settings.store_port}")
+    env.setdefault("XIAOER_ACTION_PORT", str(settings.action_port))
+    env.setdefault("XIAOER_RASA_PORT", str(settings.rasa_port))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    os.environ.update(env)
+    if model_is_stale():
+        train()
+    honcho = str(Path(sys.executable).parent / "honcho")
+    os.chdir(REPO_ROOT)
+    os.execvpe(honcho, [honcho, "start", "-f", "Procfile"], env)
+
+
+def wait_for(name: str, url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                print(f"xiaoer: {name} is up ({url})", flush=True)
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"xiaoer: {name} did not answer at {url}; see its log lines above")
+
+
+def ready() -> None:
+    settings = get_settings()
+    deadline = time.monotonic() + float(os.environ.get("XIAOER_START_TIMEOUT", "300"))
+    wait_for("store backend", f"{settings.store_url}/health", deadline)
+    subprocess.run([sys.executable, "-m", "xiaoer.demo", "load"], check=True)
+    wait_for("action server", f"http://127.0.0.1:{settings.action_port}/health", deadline)
+    wait_for("Rasa", f"http://127.0.0.1:{settings.rasa_port}/", deadline)
+    print(
+        f"""
+========================================================================
+ Xiaoer is running.
+   Chat in this terminal:  .venv/bin/python -m xiaoer.chat --buyer demo
+   REST channel:           POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
+                           {{"sender": "demo", "message": "我的订单到哪了"}}
+   Store backend:          http://127.0.0.1:{settings.store_port}/docs
+   Tokens (generated for development when unset): {TOKENS_FILE.relative_to(REPO_ROOT)}
+ Stop with Ctrl-C.
+========================================================================""",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "start"
+    if command == "start":
+        start()
+    elif command == "ready":
+        ready()
+    else:
+        raise SystemExit("usage: python -m xiaoer.run [start|ready]")
+
+
+if __name__ == "__main__":
+    main()
