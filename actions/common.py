@@ -242,8 +242,9 @@ def remember_order(ctx: Context, order: Json, topic: str) -> None:
 
 
 def latest_tracking(shipment: Json) -> Json | None:
-    events = sorted(shipment.get("events") or [], key=lambda e: e.get("time") or "")
-    return events[-1] if events else None
+    # By instant, not by text: events may carry different UTC offsets.
+    timed = [e for e in shipment.get("events") or [] if e.get("time")]
+    return max(timed, key=lambda e: datetime.fromisoformat(e["time"].replace("Z", "+00:00")), default=None)
 
 
 def tracking_sentence(ctx: Context, shipment: Json) -> str:
@@ -265,7 +266,7 @@ def eta_sentence(ctx: Context, shipment: Json) -> str:
 def ship_by(ctx: Context, order: Json) -> str:
     paid = ctx.local(order.get("paid_at") or order.get("created_at"))
     if paid is None:
-        return "付款后48小时内"
+        return f"付款后{ctx.settings.ship_within_hours}小时内"
     deadline = paid + timedelta(hours=ctx.settings.ship_within_hours)
     return f"{ctx.day(deadline)} {deadline:%H:%M} 前"
 

@@ -33,6 +33,8 @@ class ActionHandoff(Action):
 def consecutive_fallbacks(tracker: Tracker) -> int:
     count = 0
     for event in reversed(tracker.events):
+        if event.get("event") in ("resume", "session_started"):
+            break  # an agent handed the conversation back, or a new session began: start afresh
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")

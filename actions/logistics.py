@@ -18,7 +18,9 @@ def answer_logistics(ctx: Context, order: Json) -> None:
     remember_order(ctx, order, "logistics")
     oid, status = order["order_id"], order["status"]
     if status == "created":
-        ctx.say(f"订单 {oid} 还未付款，所以还没有物流信息哦。付款后48小时内发货～")
+        ctx.say(
+            f"订单 {oid} 还未付款，所以还没有物流信息哦。付款后{ctx.settings.ship_within_hours}小时内发货～"
+        )
         return
     if status == "paid":
         ctx.say(f"订单 {oid} 已付款，还没有发货，仓库正在备货，预计 {ship_by(ctx, order)}发出。")

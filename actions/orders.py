@@ -110,7 +110,9 @@ def answer_urge(ctx: Context, order: Json) -> None:
     remember_order(ctx, order, "urge_shipment")
     oid, status = order["order_id"], order["status"]
     if status == "created":
-        ctx.say(f"订单 {oid} 还未付款哦，付款后48小时内发货，付款越早发得越早～")
+        ctx.say(
+            f"订单 {oid} 还未付款哦，付款后{ctx.settings.ship_within_hours}小时内发货，付款越早发得越早～"
+        )
     elif status == "paid":
         ctx.say(
             f"已经帮您催促仓库加急处理啦！订单 {oid} 于 {ctx.when(order.get('paid_at'))} 付款，"

@@ -176,7 +176,8 @@ def asked_attribute(ctx: Context) -> str | None:
         return entities[0]
     folded = fold(ctx.text)
     for word in sorted(ATTRIBUTE_SYNONYMS, key=len, reverse=True):
-        if len(word) > 1 and word in folded:
+        # One-character words ("升", "匹", "重") only right after a question word: "多少升", "几匹".
+        if word in folded and (len(word) > 1 or re.search(f"(多少|几|多){re.escape(word)}", folded)):
             return word
     return ctx.tracker.get_slot("attribute")
 
@@ -211,7 +212,7 @@ def answer_stock(ctx: Context, product: Json) -> None:
     elif stock <= 10:
         ctx.say(f"{name} 有现货，库存仅剩 {stock} 台，现价 ¥{price}，喜欢的话尽快下单哦～")
     else:
-        ctx.say(f"{name} 有现货，库存充足，现价 ¥{price}，付款后48小时内发货。")
+        ctx.say(f"{name} 有现货，库存充足，现价 ¥{price}，付款后{ctx.settings.ship_within_hours}小时内发货。")
 
 
 class ActionProductAttribute(StoreAction):
@@ -250,15 +251,14 @@ class ActionStock(StoreAction):
 
 
 def budget_in(text: str) -> float | None:
-    folded = fold(text)
-    match = re.search(r"(\d+(?:\.\d+)?)\s*(w|万|k|千)?", folded)
-    if not match:
-        return None
-    value = float(match.group(1))
-    unit = match.group(2)
-    value *= {"w": 10000, "万": 10000, "k": 1000, "千": 1000}.get(unit or "", 1)
-    # Small bare numbers are sizes or areas ("20平", "65寸"), not money.
-    return value if value >= 500 else None
+    # Numbers glued to letters are model numbers ("65E7K"), not money.
+    for match in re.finditer(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)(w|万|k|千)?(?![a-z0-9])", fold(text)):
+        value = float(match.group(1))
+        value *= {"w": 10000, "万": 10000, "k": 1000, "千": 1000}.get(match.group(2) or "", 1)
+        # Small bare numbers are sizes or areas ("20平", "65寸"), not money.
+        if value >= 500:
+            return value
+    return None
 
 
 def category_in(text: str) -> str | None:

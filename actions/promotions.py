@@ -63,6 +63,11 @@ class ActionPromotions(StoreAction):
         answer_promotions(ctx, resolve_product(ctx))
 
 
+def yuan(amount: float) -> str:
+    # To the fen, without trailing zeros; ":g" would round 12999.99 to 13000.
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
 def price_gaps(ctx: Context, order: Json) -> List[str]:
     gaps = []
     for item in order.get("items") or []:
@@ -71,7 +76,9 @@ def price_gaps(ctx: Context, order: Json) -> List[str]:
             continue
         paid, now = float(item["unit_price"]), float(product.get("price") or 0)
         if now < paid:
-            gaps.append(f"{short_name(product)} 成交价 ¥{paid:g}，现价 ¥{now:g}，可申请差价 ¥{paid - now:g}")
+            gaps.append(
+                f"{short_name(product)} 成交价 ¥{yuan(paid)}，现价 ¥{yuan(now)}，可申请差价 ¥{yuan(paid - now)}"
+            )
     return gaps
 
 

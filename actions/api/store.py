@@ -45,22 +45,26 @@ class StoreClient:
         except ValueError as exc:
             raise StoreUnavailable(f"GET {path}: not JSON") from exc
 
-    @staticmethod
-    def _segment(value: str) -> str:
-        # Ids come from buyer text; keep them from escaping their path segment.
-        return requests.utils.quote(str(value), safe="")
+    def _get_by_id(self, template: str, ident: str) -> Any | None:
+        # Ids come from buyer text; keep them from escaping their path segment. "", "." and ".."
+        # cannot be kept in one (clients resolve dot segments even when percent-encoded), and
+        # no resource has them, so they are not found without asking.
+        text = str(ident)
+        if text in ("", ".", ".."):
+            return None
+        return self._get(template.format(requests.utils.quote(text, safe="")))
 
     def get_order(self, order_id: str) -> Json | None:
-        return self._get(f"/api/orders/{self._segment(order_id)}")
+        return self._get_by_id("/api/orders/{}", order_id)
 
     def buyer_orders(self, buyer_id: str) -> List[Json]:
-        return self._get(f"/api/buyers/{self._segment(buyer_id)}/orders") or []
+        return self._get_by_id("/api/buyers/{}/orders", buyer_id) or []
 
     def get_shipment(self, order_id: str) -> Json | None:
-        return self._get(f"/api/orders/{self._segment(order_id)}/shipment")
+        return self._get_by_id("/api/orders/{}/shipment", order_id)
 
     def get_product(self, sku: str) -> Json | None:
-        return self._get(f"/api/products/{self._segment(sku)}")
+        return self._get_by_id("/api/products/{}", sku)
 
     def search_products(self, text: str) -> List[Json]:
         return self._get("/api/products", {"q": text}) or []

@@ -1,0 +1,153 @@
+"""Starts the real stack (store backend, action server, Rasa) on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "xiaoer.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: process exited {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+class Stack:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.store_port, self.action_port, self.rasa_port = free_port(), free_port(), free_port()
+        self.store_token = "e2e-store-token"
+        self.rasa_token = "e2e-rasa-token"
+        self.store_url = f"http://127.0.0.1:{self.store_port}"
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.processes: Dict[str, subprocess.Popen] = {}
+        self.logs: Dict[str, Path] = {}
+        self.env = {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",
+            "XIAOER_STORE_PORT": str(self.store_port),
+            "XIAOER_STORE_URL": self.store_url,
+            "XIAOER_STORE_TOKEN": self.store_token,
+            "XIAOER_STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}",
+            "XIAOER_TRACKER_DATABASE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+            "XIAOER_STORE_TIMEOUT": "2",
+            "SANIC_HOST": "127.0.0.1",
+        }
+        self.endpoints = workdir / "endpoints.yml"
+        self.endpoints.write_text(
+            (ROOT / "endpoints.yml")
+            .read_text()
+            .replace("http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{self.action_port}/webhook")
+        )
+
+    def spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        log = self.workdir / f"{name}.log"
+        self.logs[name] = log
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def start_store(self) -> None:
+        process = self.spawn("store", [str(BIN / "python"), "-m", "xiaoer.store"])
+        wait_until_up(f"{self.store_url}/health", process, self.logs["store"], timeout=60)
+
+    def start(self) -> None:
+        self.start_store()
+        actions = self.spawn(
+            "actions", [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port)]
+        )
+        rasa = self.spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api",
+                "--auth-token", self.rasa_token, "--interface", "127.0.0.1",
+                "--port", str(self.rasa_port), "--endpoints", str(self.endpoints),
+                "--credentials", str(ROOT / "credentials.yml"),
+            ],
+        )  # fmt: skip
+        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.logs["actions"])
+        wait_until_up(f"{self.rasa_url}/", rasa, self.logs["rasa"])
+
+    def stop(self, name: str) -> None:
+        process = self.processes.get(name)
+        if process and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    # --- clients -------------------------------------------------------------
+
+    def put(self, path: str, body: dict) -> requests.Response:
+        response = requests.put(
+            f"{self.store_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.store_token}"},
+            timeout=10,
+        )
+        assert response.status_code in (200, 201), (path, response.status_code, response.text)
+        return response
+
+    def chat(self, buyer: str, text: str) -> List[dict]:
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": buyer, "message": text},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test trains before pytest)")
+    running = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop_all()
