@@ -1,0 +1,1 @@
+"""One router per resource of Store API v1."""
