@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run train validate lint format test test-store test-actions test-e2e test-dialogue evaluate lock clean
+.PHONY: help setup run train validate lint format test test-dialogue evaluate lock clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -19,10 +19,10 @@ run: setup ## Set up, train if needed, and start store backend + action server +
 	@$(BIN)/python -m xiaoer.run
 
 train: setup ## Train the Rasa model into models/
-	@$(BIN)/rasa train --fixed-model-name xiaoer --out models
+	@$(BIN)/python -m xiaoer.run train
 
 validate: setup ## Check domain, stories, rules and NLU data for mistakes
-	@$(BIN)/rasa data validate --fail-on-warnings
+	@$(BIN)/python scripts/validate_data.py
 
 lint: setup ## ruff lint and format check
 	@$(BIN)/ruff check .

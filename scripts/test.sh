@@ -14,10 +14,10 @@ $BIN/ruff check .
 $BIN/ruff format --check .
 
 step "rasa data validate"
-$BIN/rasa data validate --fail-on-warnings
+$BIN/python scripts/validate_data.py
 
 step "rasa train"
-$BIN/rasa train --fixed-model-name xiaoer --out models
+$BIN/python -m xiaoer.run train
 
 step "rasa conversation tests (tests/test_*.yml)"
 $BIN/rasa test core --stories tests --model models/xiaoer.tar.gz \

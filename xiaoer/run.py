@@ -82,6 +82,17 @@ def train() -> None:
     FINGERPRINT.write_text(fingerprint)
 
 
+def endpoints_file(action_port: int) -> str:
+    """endpoints.yml, or a copy in var/ pointing at a non-default action server port."""
+    default = REPO_ROOT / "endpoints.yml"
+    if action_port == 5055:
+        return str(default)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    copy = VAR_DIR / "endpoints.yml"
+    copy.write_text(default.read_text().replace("127.0.0.1:5055/", f"127.0.0.1:{action_port}/"))
+    return str(copy)
+
+
 def start() -> None:
     settings = get_settings()
     env = dict(os.environ)
@@ -92,6 +103,7 @@ def start() -> None:
     env.setdefault("XIAOER_STORE_URL", f"http://127.0.0.1:{settings.store_port}")
     env.setdefault("XIAOER_ACTION_PORT", str(settings.action_port))
     env.setdefault("XIAOER_RASA_PORT", str(settings.rasa_port))
+    env["XIAOER_ENDPOINTS"] = endpoints_file(int(env["XIAOER_ACTION_PORT"]))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     os.environ.update(env)
@@ -143,10 +155,12 @@ def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "start"
     if command == "start":
         start()
+    elif command == "train":
+        train()
     elif command == "ready":
         ready()
     else:
-        raise SystemExit("usage: python -m xiaoer.run [start|ready]")
+        raise SystemExit("usage: python -m xiaoer.run [start|train|ready]")
 
 
 if __name__ == "__main__":
