@@ -1,0 +1,1 @@
+"""The demo store: catalogue, generated buyers/orders/shipments/promotions, loader, jieba dictionary."""
