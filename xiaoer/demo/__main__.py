@@ -1,61 +1,104 @@
-"""`python -m xiaoer.demo load|userdict`: the demo store's commands."""
+"""`python -m xiaoer.demo load|userdict`: load the demo store; generate the jieba dictionary.
+
+python -m xiaoer.demo load [--url URL] [--token TOKEN] [--force]
+python -m xiaoer.demo userdict [--catalog-url URL --token TOKEN]
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import List, Sequence
 
-import requests
+from xiaoer.demo.catalog import CATALOG_PATH, CatalogError, load_catalog
+from xiaoer.demo.load import DEFAULT_URL, LoadError, StoreSession, existing_products, load_demo
+from xiaoer.demo.userdict import LOOKUP_PATH, USERDICT_PATH, write_files
+from xiaoer.settings import REPO_ROOT
 
-from xiaoer.demo.catalog import load_catalog
-from xiaoer.demo.load import LoadError, load
-from xiaoer.demo.userdict import write_lookup, write_userdict
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m xiaoer.demo")
-    sub = parser.add_subparsers(dest="command", required=True)
-    load_cmd = sub.add_parser("load", help="load the demo store into an empty store backend")
-    load_cmd.add_argument("--url", default=os.environ.get("XIAOER_STORE_URL", "http://127.0.0.1:8000"))
-    load_cmd.add_argument("--token", default=os.environ.get("XIAOER_STORE_TOKEN", ""))
-    load_cmd.add_argument("--force", action="store_true", help="load even if the store has products")
-    dict_cmd = sub.add_parser("userdict", help="write data/jieba/userdict.txt and the product lookup table")
-    dict_cmd.add_argument(
-        "--catalog-url", help="read the catalogue from a live store instead of the demo files"
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m xiaoer.demo", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    load = commands.add_parser("load", help="load the demo store into an empty store through its API")
+    load.add_argument(
+        "--url",
+        default=os.environ.get("XIAOER_STORE_URL") or DEFAULT_URL,
+        help="store API base URL (default: $XIAOER_STORE_URL or %(default)s)",
     )
-    dict_cmd.add_argument("--token", default=os.environ.get("XIAOER_STORE_TOKEN", ""))
-    args = parser.parse_args()
+    load.add_argument(
+        "--token", default=os.environ.get("XIAOER_STORE_TOKEN", ""), help="default: $XIAOER_STORE_TOKEN"
+    )
+    load.add_argument("--force", action="store_true", help="load even when the store already has products")
 
-    if args.command == "load":
-        if not args.token:
-            print("demo: XIAOER_STORE_TOKEN (or --token) is required", file=sys.stderr)
-            return 2
-        try:
-            counts = load(args.url, args.token, load_catalog(), force=args.force)
-        except (LoadError, requests.RequestException) as exc:
-            print(f"demo: loading failed: {exc}", file=sys.stderr)
-            return 1
-        if not counts:
-            print("demo: the store already has products; nothing loaded (use --force to load anyway)")
-        else:
-            print("demo: loaded " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
-        return 0
+    userdict = commands.add_parser(
+        "userdict", help=f"write {_relative(USERDICT_PATH)} and {_relative(LOOKUP_PATH)} from the catalogue"
+    )
+    userdict.add_argument(
+        "--catalog-url", help="read the catalogue from this store's GET /api/products instead"
+    )
+    userdict.add_argument(
+        "--token", default=os.environ.get("XIAOER_STORE_TOKEN", ""), help="default: $XIAOER_STORE_TOKEN"
+    )
+    userdict.add_argument("--userdict", type=Path, default=USERDICT_PATH, help=argparse.SUPPRESS)
+    userdict.add_argument("--lookup", type=Path, default=LOOKUP_PATH, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
+
+def run_load(args: argparse.Namespace) -> int:
+    if not args.token:
+        print("xiaoer.demo load: no store token: set XIAOER_STORE_TOKEN or pass --token", file=sys.stderr)
+        return 2
+    counts = load_demo(args.url, args.token, force=args.force)
+    if counts is None:
+        print(f"demo store not loaded: {args.url} already has products (load --force to load anyway)")
+    else:
+        summary = ", ".join(f"{number} {kind}" for kind, number in counts.items())
+        print(f"demo store loaded into {args.url}: {summary}")
+    return 0
+
+
+def run_userdict(args: argparse.Namespace) -> int:
     if args.catalog_url:
-        response = requests.get(
-            f"{args.catalog_url.rstrip('/')}/api/products",
-            headers={"Authorization": f"Bearer {args.token}"},
-            timeout=30,
-        )
-        response.raise_for_status()
-        products = response.json()
+        if not args.token:
+            print(
+                "xiaoer.demo userdict: --catalog-url needs a token (--token or XIAOER_STORE_TOKEN)",
+                file=sys.stderr,
+            )
+            return 2
+        with StoreSession(args.catalog_url, args.token) as store:
+            products: List[dict] = existing_products(store)
+        source = f"the catalogue of {args.catalog_url.rstrip('/')}"
+        if not products:
+            print(f"xiaoer.demo userdict: {args.catalog_url} has no products", file=sys.stderr)
+            return 1
     else:
         products = load_catalog()
-    words = write_userdict(products)
-    names = write_lookup(products)
-    print(f"demo: wrote {words} jieba words and {names} product lookup entries")
+        source = _relative(CATALOG_PATH)
+    counts = write_files(products, source, args.userdict, args.lookup)
+    print(
+        f"wrote {_relative(args.userdict)} ({counts['words']} words) and "
+        f"{_relative(args.lookup)} ({counts['lookup_entries']} entries) from {source}"
+    )
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return run_load(args) if args.command == "load" else run_userdict(args)
+    except (LoadError, CatalogError) as exc:
+        print(f"xiaoer.demo {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,119 +1,232 @@
-"""Generates the jieba user dictionary and the NLU product lookup table from a catalogue."""
+"""The jieba user dictionary and the NLU `product` lookup table, generated from a catalogue.
+
+data/jieba/userdict.txt keeps model numbers and store terms whole when jieba cuts a message
+("65E7K的刷新率是多少" -> 65E7K / 的 / 刷新率 / 是 / 多少). Rasa's JiebaTokenizer loads every file
+in data/jieba, and jieba reads every line as "word [freq] [tag]" — it has no comment syntax, so
+that file carries no header; this module's docstring and the lookup file's header say where it
+comes from.
+
+data/nlu/lookups/product.yml lists every alias for the RegexEntityExtractor.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Sequence
 
 from xiaoer.settings import REPO_ROOT
 
-USERDICT = REPO_ROOT / "data" / "jieba" / "userdict.txt"
-LOOKUP = REPO_ROOT / "data" / "nlu" / "lookups" / "product.yml"
+USERDICT_PATH = REPO_ROOT / "data" / "jieba" / "userdict.txt"
+LOOKUP_PATH = REPO_ROOT / "data" / "nlu" / "lookups" / "product.yml"
+COMMAND = "python -m xiaoer.demo userdict"
 
-# Store vocabulary buyers use; jieba would otherwise cut these apart.
-STORE_TERMS = [
+# Frequencies high enough that jieba prefers these words to cutting them up.
+PRODUCT_FREQ = 20000
+TERM_FREQ = 5000
+PRODUCT_TAG = "nz"
+TERM_TAG = "n"
+
+# jieba cuts text into blocks of these characters first (jieba.re_han_default) and only then
+# looks words up, so a dictionary word can never span a space, "/" or "（": aliases are split
+# into the parts jieba can hold.
+_JIEBA_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+
+# Words buyers and agents use about the store, its services and its products.
+STORE_TERMS = (
+    "海悦",
+    "海悦电器",
+    "旗舰店",
     "以旧换新",
+    "旧机回收",
     "价保",
     "价格保护",
     "保价",
     "国补",
     "国家补贴",
+    "政府补贴",
     "一级能效",
     "新一级能效",
     "二级能效",
-    "滚筒",
-    "波轮",
-    "洗烘一体",
-    "烘干机",
-    "油烟机",
-    "燃气灶",
-    "洗碗机",
-    "微波炉",
-    "蒸烤箱",
-    "消毒柜",
-    "热水器",
-    "净水器",
+    "三级能效",
+    "一级水效",
+    "能效等级",
+    "智慧屏",
+    "高刷",
+    "游戏电视",
+    "巨幕",
+    "十字对开门",
     "十字门",
     "对开门",
     "法式多门",
+    "法式四门",
+    "双门",
+    "三门",
     "风冷无霜",
     "直冷",
+    "零嵌",
     "变频",
     "定频",
-    "自清洁",
-    "新风",
+    "直流变频",
     "挂机",
     "柜机",
     "风管机",
     "中央空调",
+    "新风空调",
+    "移动空调",
+    "冷暖",
+    "电辅热",
+    "自清洁",
+    "大1匹",
+    "1.5匹",
+    "2匹",
+    "3匹",
     "匹数",
-    "刷新率",
-    "高刷",
-    "分辨率",
-    "能效等级",
+    "滚筒",
+    "波轮",
+    "洗烘一体",
+    "洗烘一体机",
+    "洗烘套装",
+    "干衣机",
+    "烘干机",
+    "热泵",
+    "直驱",
+    "除菌",
+    "除螨",
+    "油烟机",
+    "烟机",
+    "烟灶套装",
+    "燃气灶",
+    "灶眼",
+    "洗碗机",
+    "微波炉",
+    "烤箱",
+    "热水器",
+    "燃气热水器",
+    "电热水器",
+    "零冷水",
     "京东物流",
     "顺丰",
     "顺丰速运",
     "日日顺",
     "日日顺物流",
     "中通",
+    "中通快递",
     "德邦",
+    "德邦快递",
     "运费险",
     "七天无理由",
     "7天无理由",
+    "仅退款",
+    "退货退款",
     "催发货",
+    "催物流",
     "订单号",
     "物流单号",
     "运单号",
+    "快递单号",
+    "签收",
+    "送装一体",
+    "上门安装",
+    "预约安装",
+    "延保",
     "转人工",
     "人工客服",
-    "预约安装",
-    "上门安装",
-    "增值税专用发票",
+    "发票",
     "专票",
-    "普票",
-    "花呗",
-    "白条",
-    "免息",
-    "分期",
+    "预售",
     "定金",
     "尾款",
     "满减",
     "优惠券",
-]
+    "店铺券",
+    "赠品",
+    "年货节",
+    "双十一",
+    "双十二",
+)
 
 
-def alias_words(products: Iterable[Dict[str, Any]]) -> List[str]:
-    """Every alias, and the parts of aliases jieba cannot hold whole (spaces, slashes)."""
-    words: List[str] = []
+def jieba_words(text: str) -> List[str]:
+    """The parts of `text` jieba can hold as one word each (two characters or more)."""
+    return [part for part in _JIEBA_BLOCK.findall(text) if len(part) >= 2]
+
+
+def product_words(products: Iterable[Dict[str, Any]]) -> List[str]:
+    """Every alias, split where jieba must split it, plus the lowercase form of ASCII models."""
+    words: Dict[str, None] = {}
     for product in products:
         for alias in product.get("aliases") or []:
-            for part in [alias, *re.split(r"[\s/]+", alias)]:
-                part = part.strip()
-                if part and not re.search(r"[\s/]", part) and part not in words:
-                    words.append(part)
-    return words
+            for word in jieba_words(alias):
+                words[word] = None
+                if _ASCII_LETTERS.search(word):
+                    words[word.lower()] = None
+    return list(words)
 
 
-def write_userdict(products: List[Dict[str, Any]], path: Path = USERDICT) -> int:
-    words = alias_words(products) + [t for t in STORE_TERMS if t not in alias_words(products)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # jieba format "word freq tag"; no comment lines, jieba would load them as words.
-    path.write_text("".join(f"{w} 20000 nz\n" for w in words), encoding="utf-8")
-    return len(words)
+def vocabulary_words(products: Iterable[Dict[str, Any]]) -> List[str]:
+    """Categories, attribute names and store terms."""
+    words: Dict[str, None] = {}
+    products = list(products)
+    for product in products:
+        words.update(dict.fromkeys(jieba_words(product.get("category") or "")))
+    for product in products:
+        for name in product.get("attributes") or {}:
+            words.update(dict.fromkeys(jieba_words(name)))
+    words.update(dict.fromkeys(STORE_TERMS))
+    return list(words)
 
 
-def write_lookup(products: List[Dict[str, Any]], path: Path = LOOKUP) -> int:
-    names = sorted({a for p in products for a in p.get("aliases") or []}, key=lambda a: (-len(a), a))
-    path.parent.mkdir(parents=True, exist_ok=True)
+def userdict_text(products: Sequence[Dict[str, Any]]) -> str:
+    """The jieba user dictionary: "word freq tag" per line, no spaces in a word, no comments."""
+    lines: List[str] = []
+    seen: set[str] = set()
+    for words, freq, tag in (
+        (product_words(products), PRODUCT_FREQ, PRODUCT_TAG),
+        (vocabulary_words(products), TERM_FREQ, TERM_TAG),
+    ):
+        for word in words:
+            if word not in seen:
+                seen.add(word)
+                lines.append(f"{word} {freq} {tag}\n")
+    return "".join(lines)
+
+
+def lookup_entries(products: Iterable[Dict[str, Any]]) -> List[str]:
+    """Every alias (model numbers and short names), once, in catalogue order."""
+    entries: Dict[str, None] = {}
+    for product in products:
+        for alias in product.get("aliases") or []:
+            alias = " ".join(str(alias).split())
+            if alias:
+                entries[alias] = None
+    return list(entries)
+
+
+def lookup_text(products: Sequence[Dict[str, Any]], source: str) -> str:
     lines = [
-        "# Generated from the catalogue by `python -m xiaoer.demo userdict`; do not edit by hand.",
+        f"# Generated by `{COMMAND}` from {source}; do not edit by hand.",
+        "# Every product alias (model numbers and short names buyers type), for RegexEntityExtractor.",
         'version: "3.1"',
         "nlu:",
         "  - lookup: product",
         "    examples: |",
-        *[f"      - {name}" for name in names],
+        *(f"      - {entry}" for entry in lookup_entries(products)),
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return len(names)
+    return "\n".join(lines) + "\n"
+
+
+def write_files(
+    products: Sequence[Dict[str, Any]],
+    source: str,
+    userdict_path: Path = USERDICT_PATH,
+    lookup_path: Path = LOOKUP_PATH,
+) -> Dict[str, int]:
+    """Write both files; how many dictionary words and lookup entries they hold."""
+    userdict = userdict_text(products)
+    lookup = lookup_text(products, source)
+    for path, text in ((userdict_path, userdict), (lookup_path, lookup)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return {"words": userdict.count("\n"), "lookup_entries": len(lookup_entries(products))}
