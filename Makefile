@@ -36,7 +36,7 @@ test: ## The whole suite, from a fresh machine: setup, lint, validate, train, py
 	@bash scripts/test.sh
 
 test-dialogue: ## Rasa conversation tests (tests/test_*.yml) against the trained model
-	@$(BIN)/rasa test core --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
+	@$(BIN)/rasa test core --e2e --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
 
 evaluate: setup ## NLU cross-validation report (results/nlu-cv), intent macro-F1 printed
 	@$(BIN)/python -m xiaoer.evaluate_nlu

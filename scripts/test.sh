@@ -20,7 +20,8 @@ step "rasa train"
 $BIN/python -m xiaoer.run train
 
 step "rasa conversation tests (tests/test_*.yml)"
-$BIN/rasa test core --stories tests --model models/xiaoer.tar.gz \
+# --e2e: NLU runs on the user text of each step and must predict the story's intent and entities.
+$BIN/rasa test core --e2e --stories tests --model models/xiaoer.tar.gz \
   --fail-on-prediction-errors --out results/dialogue
 
 step "pytest: store backend, demo data, actions, end-to-end"

@@ -19,7 +19,7 @@ UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 def dispatched_responses() -> set[str]:
     names: set[str] = set()
     for path in (ROOT / "actions").rglob("*.py"):
-        names.update(re.findall(r"response=\"(utter_\w+)\"", path.read_text(encoding="utf-8")))
+        names.update(re.findall(r"\"(utter_\w+)\"", path.read_text(encoding="utf-8")))
     return names
 
 
