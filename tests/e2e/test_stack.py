@@ -201,3 +201,23 @@ def test_socketio_channel_can_push_to_a_connected_buyer(seeded: Stack) -> None:
     finally:
         client.disconnect()
     assert any("小二" in (m.get("text") or "") for m in received), received
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "😂😂😂",
+        "订单" * 5000,
+        '{"order_id": "261105873012", "malformed": ',
+        "<script>alert(1)</script>",
+    ],
+    ids=["empty", "blank", "emoji", "huge", "json-ish", "markup"],
+)
+def test_bad_input_gets_a_clear_answer(seeded: Stack, message: str) -> None:
+    buyer = f"e2e_bad_input_{abs(hash(message)) % 10**8}"
+    messages = seeded.chat(buyer, message)
+    assert texts(messages).strip(), f"no reply to {message[:40]!r}"
+    # The conversation goes on normally afterwards.
+    assert "240Hz" in texts(seeded.chat(buyer, "77Q9X的刷新率是多少"))
