@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "refunded": "已退款",
 }
 FINAL_STATUSES = {"completed", "cancelled", "refunded"}
+MAX_ORDER_BUTTONS = 5
 ORDER_NUMBER = re.compile(r"(?<!\d)\d{10,16}(?!\d)")
 
 # Which intent re-asks a topic; used for "which order?" buttons.
@@ -193,6 +194,16 @@ def item_summary(ctx: Context, order: Json) -> str:
     return f"{name}{more}"
 
 
+def yuan(amount: Any) -> str:
+    """Money as buyers read it: to the fen, no trailing zeros (4599, 12999.9)."""
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    # ":g" would round 12999.99 to 13000.
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def short_name(product: Json) -> str:
     aliases = product.get("aliases") or []
     return aliases[0] if aliases else product.get("name", product.get("sku", ""))
@@ -201,7 +212,7 @@ def short_name(product: Json) -> str:
 def ask_which_order(ctx: Context, orders: List[Json], topic: str, lead: str) -> None:
     intent = TOPIC_INTENTS.get(topic, "query_order_status")
     buttons = []
-    for order in orders[:5]:
+    for order in orders[:MAX_ORDER_BUTTONS]:
         label = STATUS_LABELS.get(order.get("status"), order.get("status"))
         title = f"{order['order_id']} {item_summary(ctx, order)} {label}".strip()
         payload = f'/{intent}{{"order_id":"{order["order_id"]}"}}'
@@ -231,7 +242,10 @@ def resolve_order(ctx: Context, topic: str) -> Json | None:
         return None
     if len(orders) == 1:
         return orders[0]
-    ask_which_order(ctx, orders, topic, f"您最近有 {len(orders)} 个订单，想查哪一个呢？")
+    lead = f"您最近有 {len(orders)} 个订单，想查哪一个呢？"
+    if len(orders) > MAX_ORDER_BUTTONS:
+        lead += f"（这里列出最近的 {MAX_ORDER_BUTTONS} 个，其他订单直接发订单号给我就行）"
+    ask_which_order(ctx, orders, topic, lead)
     return None
 
 

@@ -14,13 +14,14 @@ from actions.common import (
     resolve_order,
     ship_by,
     tracking_sentence,
+    yuan,
 )
 
 
 def describe_status(ctx: Context, order: Json) -> None:
     oid, status = order["order_id"], order["status"]
     total = order.get("total")
-    money = f"，实付 ¥{total}" if total is not None else ""
+    money = f"，实付 ¥{yuan(total)}" if total is not None else ""
     if status == "created":
         ctx.say(
             f"订单 {oid} 还未付款（待付款），下单时间 {ctx.when(order.get('created_at'))}{money}。"

@@ -7,7 +7,7 @@ import unicodedata
 from typing import Dict, List
 
 from actions.api.store import Json
-from actions.common import Context, StoreAction, short_name
+from actions.common import Context, StoreAction, short_name, yuan
 
 # Buyers' words for an attribute → the catalogue's display names, most likely first.
 # The first name a product actually has wins, so "多大" is a TV's screen and a fridge's volume.
@@ -193,7 +193,9 @@ def answer_attribute(ctx: Context, product: Json, overview: bool = False) -> Non
         return
     if not asked:
         top = "；".join(f"{k}：{v}" for k, v in list(attributes.items())[:6])
-        ctx.say(f"{product['name']}（¥{product.get('price')}）的主要参数——{top}。想了解哪一项可以直接问我～")
+        ctx.say(
+            f"{product['name']}（¥{yuan(product.get('price'))}）的主要参数——{top}。想了解哪一项可以直接问我～"
+        )
         return
     ctx.set("attribute", asked)
     for key in attribute_names(product, asked):
@@ -210,9 +212,11 @@ def answer_stock(ctx: Context, product: Json) -> None:
     if stock <= 0:
         ctx.say(f"{name} 暂时缺货😥 补货后商品页会恢复购买，可以先点“到货通知”；也可以问我同类有货的型号～")
     elif stock <= 10:
-        ctx.say(f"{name} 有现货，库存仅剩 {stock} 台，现价 ¥{price}，喜欢的话尽快下单哦～")
+        ctx.say(f"{name} 有现货，库存仅剩 {stock} 台，现价 ¥{yuan(price)}，喜欢的话尽快下单哦～")
     else:
-        ctx.say(f"{name} 有现货，库存充足，现价 ¥{price}，付款后{ctx.settings.ship_within_hours}小时内发货。")
+        ctx.say(
+            f"{name} 有现货，库存充足，现价 ¥{yuan(price)}，付款后{ctx.settings.ship_within_hours}小时内发货。"
+        )
 
 
 class ActionProductAttribute(StoreAction):
@@ -298,7 +302,9 @@ class ActionProductRecommendation(StoreAction):
         if not picks:
             ctx.say(f"{category}暂时没有合适的有货型号，可以转人工客服帮您看看～")
             return
-        lines = [f"{i}. {short_name(p)}：{p['name']}，¥{p.get('price')}" for i, p in enumerate(picks, 1)]
+        lines = [
+            f"{i}. {short_name(p)}：{p['name']}，¥{yuan(p.get('price'))}" for i, p in enumerate(picks, 1)
+        ]
         budget_note = f"预算 {budget:g} 元左右，" if budget else ""
         ctx.say(
             f"{budget_note}小二为您推荐这几款有货的{category}：\n"
@@ -312,6 +318,6 @@ class ActionProductRecommendation(StoreAction):
         lines = []
         for p in products[:3]:
             attrs = "，".join(f"{k}{v}" for k, v in list((p.get("attributes") or {}).items())[:4])
-            lines.append(f"• {short_name(p)}：¥{p.get('price')}，{attrs}")
+            lines.append(f"• {short_name(p)}：¥{yuan(p.get('price'))}，{attrs}")
         ctx.say("帮您对比一下：\n" + "\n".join(lines) + "\n更看重哪方面（画质、价格、能耗）可以告诉小二～")
         ctx.set("last_topic", "recommendation")

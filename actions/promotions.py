@@ -12,6 +12,7 @@ from actions.common import (
     owned_order,
     short_name,
     unknown_order,
+    yuan,
 )
 from actions.products import remember_product, resolve_product
 
@@ -40,11 +41,11 @@ def answer_promotions(ctx: Context, product: Json | None) -> None:
         name = short_name(product)
         if not promos:
             ctx.say(
-                f"{name} 目前没有进行中的优惠活动，现价 ¥{product.get('price')}。有新活动会在商品页第一时间展示哦～"
+                f"{name} 目前没有进行中的优惠活动，现价 ¥{yuan(product.get('price'))}。有新活动会在商品页第一时间展示哦～"
             )
             return
         lines = "\n".join(promotion_line(ctx, p) for p in promos[:6])
-        ctx.say(f"{name}（现价 ¥{product.get('price')}）现在可以享受：\n{lines}")
+        ctx.say(f"{name}（现价 ¥{yuan(product.get('price'))}）现在可以享受：\n{lines}")
         return
     ctx.set("last_topic", "promotion")
     if not promos:
@@ -61,11 +62,6 @@ class ActionPromotions(StoreAction):
 
     def answer(self, ctx: Context) -> None:
         answer_promotions(ctx, resolve_product(ctx))
-
-
-def yuan(amount: float) -> str:
-    # To the fen, without trailing zeros; ":g" would round 12999.99 to 13000.
-    return f"{amount:.2f}".rstrip("0").rstrip(".")
 
 
 def price_gaps(ctx: Context, order: Json) -> List[str]:

@@ -1,8 +1,9 @@
 """`python -m xiaoer.bench_latency`: per-message latency over REST for an order-logistics question.
 
-Needs the running assistant (`make run`). Seeds its own buyer, product and
-shipped order through the store API, then sends the same logistics question
-sequentially and prints p50/p95/max.
+Needs the running assistant (`make run`). Seeds its own buyers, product and
+shipped orders through the store API, then holds many short conversations
+(buyer chats are short; the tracker store reloads a conversation's events on
+every turn, so latency grows with its length) and prints p50/p95/max.
 """
 
 from __future__ import annotations
@@ -17,10 +18,19 @@ import requests
 
 from xiaoer.run import dev_tokens
 
-BUYER, ORDER, SKU = "bench_buyer", "269800000001", "BENCH-TV-1"
+SKU = "BENCH-TV-1"
+RUN_ID = int(time.time())
 
 
-def seed(store_url: str, token: str) -> None:
+def buyer_of(i: int) -> str:
+    return f"bench_{RUN_ID}_{i}"
+
+
+def order_of(i: int) -> str:
+    return f"2698{RUN_ID % 10**4:04d}{i:04d}"
+
+
+def seed(store_url: str, token: str, conversations: int) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     now = datetime.now(timezone.utc)
 
@@ -39,50 +49,53 @@ def seed(store_url: str, token: str) -> None:
             "attributes": {},
         },
     )
-    put(f"/api/buyers/{BUYER}", {"nickname": "bench"})
-    put(
-        f"/api/orders/{ORDER}",
-        {
-            "buyer_id": BUYER,
-            "items": [{"sku": SKU, "qty": 1, "unit_price": 1999}],
-            "status": "shipped",
-            "created_at": (now - timedelta(days=2)).isoformat(),
-            "paid_at": (now - timedelta(days=2)).isoformat(),
-        },
-    )
     events = [
         {"time": (now - timedelta(hours=h)).isoformat(), "location": "青岛", "description": f"运输中 {h}"}
         for h in (30, 20, 10, 5)
     ]
-    put(
-        f"/api/orders/{ORDER}/shipment",
-        {"carrier": "京东物流", "tracking_no": "JDBENCH0001", "events": events},
-    )
+    for i in range(conversations):
+        put(f"/api/buyers/{buyer_of(i)}", {"nickname": "bench"})
+        put(
+            f"/api/orders/{order_of(i)}",
+            {
+                "buyer_id": buyer_of(i),
+                "items": [{"sku": SKU, "qty": 1, "unit_price": 1999}],
+                "status": "shipped",
+                "created_at": (now - timedelta(days=2)).isoformat(),
+                "paid_at": (now - timedelta(days=2)).isoformat(),
+            },
+        )
+        shipment = {"carrier": "京东物流", "tracking_no": "JDBENCH0001", "events": events}
+        put(f"/api/orders/{order_of(i)}/shipment", shipment)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-n", type=int, default=200, help="messages to send")
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
     parser.add_argument(
         "--rasa-url", default=f"http://127.0.0.1:{os.environ.get('XIAOER_RASA_PORT', '5005')}"
     )
     parser.add_argument("--store-url", default=os.environ.get("XIAOER_STORE_URL", "http://127.0.0.1:8000"))
     args = parser.parse_args()
-    seed(args.store_url, dev_tokens()["XIAOER_STORE_TOKEN"])
+    seed(args.store_url, dev_tokens()["XIAOER_STORE_TOKEN"], args.conversations)
     url = f"{args.rasa_url}/webhooks/rest/webhook"
-    question = f"订单{ORDER}到哪了"
     timings = []
-    for i in range(args.n + 5):
-        started = time.perf_counter()
-        response = requests.post(url, json={"sender": BUYER, "message": question}, timeout=30)
-        elapsed = (time.perf_counter() - started) * 1000
-        response.raise_for_status()
-        assert "JDBENCH0001" in response.text, response.text
-        if i >= 5:  # the first few warm caches and the conversation
-            timings.append(elapsed)
+    for i in range(args.conversations):
+        for _ in range(args.turns):
+            started = time.perf_counter()
+            response = requests.post(
+                url, json={"sender": buyer_of(i), "message": f"订单{order_of(i)}到哪了"}, timeout=30
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            assert "JDBENCH0001" in response.text, response.text
     timings.sort()
     p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(f"REST order-logistics question, {len(timings)} sequential messages:")
+    print(
+        f"REST order-logistics question, {len(timings)} sequential messages "
+        f"({args.conversations} conversations x {args.turns} turns):"
+    )
     print(f"  p50 {statistics.median(timings):.0f} ms   p95 {p95:.0f} ms   max {timings[-1]:.0f} ms")
 
 

@@ -154,7 +154,8 @@ def test_several_orders_give_at_most_five_logistics_buttons(store, tracker, run)
 
     outcome = run(ActionLogistics(store), tracker("logistics_no_number"))
 
-    assert outcome.text == "您最近有 7 个订单，想查哪一个呢？"
+    assert outcome.text.startswith("您最近有 7 个订单，想查哪一个呢？")
+    assert "最近的 5 个" in outcome.text and "订单号" in outcome.text  # says the list is cut
     assert len(outcome.buttons) == 5
     assert [payload_parts(b["payload"]) for b in outcome.buttons] == [
         ("query_logistics", {"order_id": order_id}) for order_id in ids[:5]
