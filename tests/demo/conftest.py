@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -15,6 +13,7 @@ from typing import Dict, Iterator, List
 import pytest
 import requests
 
+from tests.support import free_port, wait_until_up
 from xiaoer.demo import SHANGHAI
 from xiaoer.demo.catalog import load_catalog
 from xiaoer.demo.generate import DemoData, generate
@@ -44,12 +43,6 @@ def demo(catalog) -> DemoData:
 @pytest.fixture(scope="session", params=[NOW, *OTHER_NOWS], ids=lambda now: now.strftime("%Y%m%d-%H%M"))
 def any_demo(request, catalog) -> DemoData:
     return generate(request.param, catalog)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Store:
@@ -104,16 +97,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"the store backend exited:\n{log.read_text()[-3000:]}"
-            try:
-                if requests.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, f"the store backend did not start:\n{log.read_text()[-3000:]}"
-            time.sleep(0.2)
+        wait_until_up(url + "/health", process, log, timeout=60)
         yield Store(url, token, log)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

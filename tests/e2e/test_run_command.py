@@ -12,7 +12,8 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.conftest import MODEL, ROOT, free_port
+from tests.e2e.conftest import MODEL, ROOT
+from tests.support import free_port
 
 
 def port_open(port: int) -> bool:

@@ -24,6 +24,7 @@ import requests
 import uvicorn
 from fastapi import FastAPI
 
+from tests.support import free_port
 from xiaoer.store.app import create_app
 from xiaoer.store.db import metadata
 
@@ -96,12 +97,6 @@ def serve(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _postgres_bin() -> Path:
