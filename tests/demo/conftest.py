@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from datetime import datetime
@@ -13,7 +12,7 @@ from typing import Dict, Iterator, List
 import pytest
 import requests
 
-from tests.support import free_port, wait_until_up
+from tests.support import free_port, stop_process_group, wait_until_up
 from xiaoer.demo import SHANGHAI
 from xiaoer.demo.catalog import load_catalog
 from xiaoer.demo.generate import DemoData, generate
@@ -100,9 +99,4 @@ def store(tmp_path: Path) -> Iterator[Store]:
         wait_until_up(url + "/health", process, log, timeout=60)
         yield Store(url, token, log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)

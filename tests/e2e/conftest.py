@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Dict, List
 import pytest
 import requests
 
-from tests.support import free_port, wait_until_up
+from tests.support import free_port, stop_process_group, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -87,13 +86,8 @@ class Stack:
 
     def stop(self, name: str) -> None:
         process = self.processes.get(name)
-        if process and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        if process:
+            stop_process_group(process)
 
     def stop_all(self) -> None:
         for name in list(self.processes):
