@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv with Python 3.10 and installs the pinned dependencies.
 #   scripts/setup.sh          what running the assistant needs
-#   scripts/setup.sh --test   also the Debian services the test suite starts (PostgreSQL)
+#   scripts/setup.sh --test   also what the test suite needs from Debian (PostgreSQL, Chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,9 +45,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 if [ "$want_test_services" = 1 ]; then
-  # Tests start real PostgreSQL and Redis servers on loopback themselves.
+  # Tests start a real PostgreSQL server on loopback themselves and drive a real browser.
   missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  # Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  # Fonts so screenshots show Chinese text rather than boxes.
+  ls /usr/share/fonts/*/*wqy* /usr/share/fonts/opentype/noto/*CJK* >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "setup: tests need Debian packages: ${missing[*]} (run as root or install them)" >&2
