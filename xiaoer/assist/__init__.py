@@ -1,0 +1,1 @@
+"""Agent assist: routing bands, hand-over/hand-back, suggestions and their decision record."""
