@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import List
+import hashlib
+from typing import Iterable, List
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -57,13 +59,34 @@ def get_product(sku: Id, engine: Engine = Depends(get_engine)) -> dict:
     return product_json(row)
 
 
+def catalogue_etag(rows: Iterable) -> str:
+    """The catalogue's revision: changes with every product PUT (each one stamps updated_at)."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row['sku']}\t{row['updated_at'].isoformat()}\n".encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
 @router.get("")
-def list_products(q: str | None = None, engine: Engine = Depends(get_engine)) -> List[dict]:
-    """All products by sku; with q, at most 20 matches, best first (see search.score)."""
+def list_products(request: Request, q: str | None = None, engine: Engine = Depends(get_engine)) -> List[dict]:
+    """All products by sku; with q, at most 20 matches, best first (see search.score).
+
+    The whole catalogue carries an ETag; with a matching If-None-Match the answer is a bodiless
+    304, so a client can check for changes before every message at the cost of one small query.
+    """
+    if q is None:
+        wanted = request.headers.get("if-none-match")
+        if wanted:
+            stamps = select(products.c.sku, products.c.updated_at).order_by(products.c.sku)
+            with engine.connect() as conn:
+                etag = catalogue_etag(conn.execute(stamps).mappings().all())
+            if etag in {tag.strip() for tag in wanted.split(",")}:
+                return Response(status_code=304, headers={"ETag": etag})
     with engine.connect() as conn:
         rows = conn.execute(select(products).order_by(products.c.sku)).mappings().all()
     if q is None:
-        return [product_json(row) for row in rows]
+        body = [product_json(row) for row in rows]
+        return JSONResponse(body, headers={"ETag": catalogue_etag(rows)})
     scored = [(score(q, row["name"], row["aliases"]), row) for row in rows]
     # sort is stable, so equal scores stay in sku order
     ranked = sorted((pair for pair in scored if pair[0]), key=lambda pair: pair[0], reverse=True)
