@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from actions.api.store import StoreClient
 from actions.config import ActionSettings, load_settings
+from xiaoer.knowledge.repository import KnowledgeRepository
 
 _settings: ActionSettings | None = None
 _store_client: StoreClient | None = None
+_knowledge: KnowledgeRepository | None = None
 
 
 def settings() -> ActionSettings:
@@ -22,6 +24,14 @@ def store_client() -> StoreClient:
         s = settings()
         _store_client = StoreClient(s.store_url, s.store_token, timeout=s.store_timeout)
     return _store_client
+
+
+def knowledge() -> KnowledgeRepository:
+    global _knowledge
+    directory = settings().knowledge_dir
+    if _knowledge is None or str(_knowledge.directory) != directory:
+        _knowledge = KnowledgeRepository(directory)
+    return _knowledge
 
 
 def override(client: StoreClient | None = None, action_settings: ActionSettings | None = None) -> None:

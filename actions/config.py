@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,10 @@ class ActionSettings:
     recent_order_days: int
     # The store's promise: paid orders ship within this many hours.
     ship_within_hours: int
+    # FAQ answers are read from here at run time (edits need no retrain).
+    knowledge_dir: str = str(Path(__file__).resolve().parent.parent / "knowledge")
+    # Below this response-selector confidence the FAQ answer is not trusted.
+    faq_min_confidence: float = 0.3
 
 
 def load_settings() -> ActionSettings:
@@ -27,4 +32,6 @@ def load_settings() -> ActionSettings:
         store_timezone=os.environ.get("XIAOER_STORE_TIMEZONE", "Asia/Shanghai"),
         recent_order_days=int(os.environ.get("XIAOER_RECENT_ORDER_DAYS", "30")),
         ship_within_hours=int(os.environ.get("XIAOER_SHIP_WITHIN_HOURS", "48")),
+        knowledge_dir=os.environ.get("XIAOER_KNOWLEDGE_DIR") or ActionSettings.knowledge_dir,
+        faq_min_confidence=float(os.environ.get("XIAOER_FAQ_MIN_CONFIDENCE", "0.3")),
     )
