@@ -1,0 +1,1 @@
+"""Held-out evaluation of the NLU and FAQ matching: `python -m xiaoer.evaluate` (docs/evaluation.md)."""

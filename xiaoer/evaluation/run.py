@@ -1,0 +1,153 @@
+"""Builds the evaluation report: held-out messages → in-process Rasa parse → metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from xiaoer.evaluation import metrics
+from xiaoer.evaluation.baseline import TfidfFaqMatcher, baseline_top_k
+from xiaoer.evaluation.heldout import HeldoutMessage
+from xiaoer.evaluation.text import find_overlaps, knowledge_questions, overlap_key, training_examples
+
+ANSWER_THRESHOLD_ENV = "XIAOER_ANSWER_THRESHOLD"
+
+
+def prediction_from_parse(message: HeldoutMessage, parsed: dict[str, Any]) -> metrics.Prediction:
+    """A Prediction from `/model/parse`-shaped output, reading the gold intent's selector ranking."""
+    intent = parsed.get("intent") or {}
+    ranking: tuple[str, ...] = ()
+    selectors = parsed.get("response_selector") or {}
+    selector = selectors.get(message.intent) or selectors.get("default")
+    if isinstance(selector, dict):
+        ranking = tuple(
+            str(item.get("intent_response_key", ""))
+            for item in selector.get("ranking") or []
+            if isinstance(item, dict)
+        )
+    return metrics.Prediction(
+        text=message.text,
+        gold_intent=message.intent,
+        predicted_intent=str(intent.get("name") or "nlu_fallback"),
+        confidence=float(intent.get("confidence") or 0.0),
+        gold_faq=message.faq,
+        faq_ranking=ranking,
+        source=message.source,
+    )
+
+
+def threshold_from_schema(predict_schema) -> tuple[float | None, str]:
+    """The fallback threshold the model answers with: the routing component's answer threshold
+    (env override first) or FallbackClassifier's threshold."""
+    for name, node in predict_schema.nodes.items():
+        config = node.config or {}
+        if "answer_threshold" in config:
+            if os.environ.get(ANSWER_THRESHOLD_ENV):
+                return float(os.environ[ANSWER_THRESHOLD_ENV]), f"{ANSWER_THRESHOLD_ENV}"
+            return float(config["answer_threshold"]), f"{name}.answer_threshold in the model"
+    for name, node in predict_schema.nodes.items():
+        if getattr(node.uses, "__name__", "") == "FallbackClassifier":
+            return float((node.config or {}).get("threshold", 0.3)), f"{name}.threshold in the model"
+    return None, "no fallback component in the model"
+
+
+def load_agent(model_path: Path):
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa logs every parse at debug level; the report is the output here.
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    return Agent.load(str(model_path))
+
+
+def parse_all(agent, texts: Sequence[str]) -> list[dict[str, Any]]:
+    async def run() -> list[dict[str, Any]]:
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(run())
+
+
+def _duplicates(messages: Sequence[HeldoutMessage]) -> list[dict]:
+    seen: dict[str, list[str]] = defaultdict(list)
+    first_text: dict[str, str] = {}
+    for m in messages:
+        key = overlap_key(m.text)
+        seen[key].append(m.source)
+        first_text.setdefault(key, m.text)
+    return [{"text": first_text[k], "sources": v} for k, v in seen.items() if len(v) > 1]
+
+
+def build_report(
+    messages: Sequence[HeldoutMessage],
+    parse: Callable[[Sequence[str]], list[dict[str, Any]]],
+    *,
+    data_dir: Path,
+    knowledge_dir: Path,
+    threshold: float,
+    threshold_source: str,
+    model: str,
+    model_trained_at: str = "",
+) -> dict:
+    started = time.monotonic()
+    training = list(training_examples(data_dir))
+    kb = list(knowledge_questions(knowledge_dir))
+    overlaps = find_overlaps(
+        ((m.text, m.source) for m in messages),
+        [(text, f"{Path(path).name} ({intent})") for text, intent, path in training]
+        + [(text, f"{Path(path).name} ({intent}/{entry})") for text, intent, entry, path in kb],
+    )
+    predictions = [
+        prediction_from_parse(m, parsed)
+        for m, parsed in zip(messages, parse([m.text for m in messages]), strict=True)
+    ]
+    kb_messages = [(m.text, m.intent_response_key) for m in messages if m.faq]
+    baseline = None
+    if kb and kb_messages:
+        matcher = TfidfFaqMatcher([(text, f"{intent}/{entry}") for text, intent, entry, _ in kb])
+        baseline = baseline_top_k(matcher, kb_messages)
+    files: dict[str, int] = defaultdict(int)
+    for m in messages:
+        files[m.source.split(":")[0]] += 1
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": model,
+        "model_trained_at": model_trained_at,
+        "threshold_source": threshold_source,
+        "data": {
+            "heldout_files": dict(sorted(files.items())),
+            "heldout_messages": len(messages),
+            "heldout_kb_messages": len(kb_messages),
+            "training_examples": len(training),
+            "training_intents": len({intent for _, intent, _ in training}),
+            "knowledge_entries": len({(intent, entry) for _, intent, entry, _ in kb}),
+            "knowledge_questions": len(kb),
+        },
+        "intents": metrics.intent_report(predictions),
+        "confused_pairs": metrics.confused_pairs(predictions),
+        "faq": metrics.faq_top_k(predictions) if kb_messages else None,
+        "baseline": baseline,
+        "trigger": metrics.trigger_rate(predictions, threshold),
+        "overlaps": overlaps,
+        "heldout_duplicates": _duplicates(messages),
+        "errors": [
+            {
+                "text": p.text,
+                "gold": p.gold_intent,
+                "predicted": p.predicted_intent,
+                "confidence": p.confidence,
+                "source": p.source,
+            }
+            for p in predictions
+            if p.gold_intent != p.predicted_intent
+        ],
+        "seconds": time.monotonic() - started,
+    }
