@@ -1,4 +1,10 @@
-"""Hand-over to a human, fallbacks, and what "好的" / "不用了" mean in context."""
+"""Hand-over to a human and back, routing by confidence, and what "好的" / "不用了" mean in context.
+
+The NLU routing component (xiaoer/nlu/routing.py) turns an uncertain prediction into
+``nlu_fallback`` and records its band in the parse data (``routing.band``); ``action_fallback``
+acts on it: ``suggest`` → a colleague checks (paused, suggestions drafted for the agent),
+``handover`` → a human takes over at once.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,27 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-# Consecutive messages the bot did not understand before a person takes over.
+# Consecutive messages the bot did not understand before a person takes over
+# (fallbacks without a routing band: a model trained without the routing component).
 FALLBACKS_BEFORE_HANDOFF = 2
 
+# Why a conversation waits for a human; the agent console shows it (slot handover_reason).
+REASON_REQUEST_HUMAN = "request_human"
+REASON_COMPLAIN = "complain"
+REASON_SUGGEST = "suggest"  # middle confidence band: suggestions drafted for the agent
+REASON_LOW_CONFIDENCE = "low_confidence"
+REASON_REPEATED_FALLBACK = "repeated_fallback"
+REASON_ACCEPTED_OFFER = "accepted_offer"
 
-def hand_over_events() -> List[EventType]:
+
+def hand_over_events(reason: str = REASON_REQUEST_HUMAN) -> List[EventType]:
     # Pausing stops the bot from answering until an agent hands the conversation back.
-    return [SlotSet("offered_human", False), ConversationPaused()]
+    return [SlotSet("offered_human", False), SlotSet("handover_reason", reason), ConversationPaused()]
+
+
+def routing_band(tracker: Tracker) -> str | None:
+    """The routing component's band for the latest message (answer, suggest, handover)."""
+    return ((tracker.latest_message or {}).get("routing") or {}).get("band")
 
 
 class ActionHandoff(Action):
@@ -25,9 +45,11 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        response = "utter_complain_handoff" if intent == "complain" else "utter_handoff"
-        dispatcher.utter_message(response=response)
-        return hand_over_events()
+        if intent == "complain":
+            dispatcher.utter_message(response="utter_complain_handoff")
+            return hand_over_events(REASON_COMPLAIN)
+        dispatcher.utter_message(response="utter_handoff")
+        return hand_over_events(REASON_REQUEST_HUMAN)
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -51,9 +73,17 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        band = routing_band(tracker)
+        if band == "suggest":
+            # Unsure: rather than guess, a colleague answers with the bot's drafts in hand.
+            dispatcher.utter_message(response="utter_assist_pending")
+            return hand_over_events(REASON_SUGGEST)
+        if band == "handover":
+            dispatcher.utter_message(response="utter_low_confidence_handoff")
+            return hand_over_events(REASON_LOW_CONFIDENCE)
         if consecutive_fallbacks(tracker) >= FALLBACKS_BEFORE_HANDOFF:
             dispatcher.utter_message(text="抱歉，小二连续没能理解您的问题😥 已为您转接人工客服，请稍候～")
-            return hand_over_events()
+            return hand_over_events(REASON_REPEATED_FALLBACK)
         dispatcher.utter_message(response="utter_default")
         return []
 
@@ -67,7 +97,7 @@ class ActionAffirm(Action):
     ) -> List[EventType]:
         if tracker.get_slot("offered_human"):
             dispatcher.utter_message(response="utter_handoff")
-            return hand_over_events()
+            return hand_over_events(REASON_ACCEPTED_OFFER)
         dispatcher.utter_message(response="utter_anything_else")
         return []
 
@@ -84,3 +114,16 @@ class ActionDeny(Action):
             return [SlotSet("offered_human", False)]
         dispatcher.utter_message(response="utter_anything_else")
         return []
+
+
+class ActionHandback(Action):
+    """An agent handed the conversation back (EXTERNAL_agent_handback after the resume)."""
+
+    def name(self) -> str:
+        return "action_handback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handback")
+        return [SlotSet("handover_reason", None), SlotSet("offered_human", False)]

@@ -1,15 +1,21 @@
-"""Hand-over to a person, fallbacks, and what "好的" / "不用了" mean after an offer."""
+"""Hand-over to a person and back, routing bands, fallbacks, and "好的" / "不用了" after an offer."""
 
 from __future__ import annotations
 
 import pytest
 from rasa_sdk import Tracker
 
-from actions.handoff import ActionAffirm, ActionDeny, ActionFallback, ActionHandoff
+from actions.handoff import ActionAffirm, ActionDeny, ActionFallback, ActionHandback, ActionHandoff
 from tests.actions.harness import tracker_state
 
 PAUSE = {"event": "pause", "timestamp": None}
 HUMAN_OFF = {"event": "slot", "timestamp": None, "name": "offered_human", "value": False}
+
+
+def reason(value):
+    return {"event": "slot", "timestamp": None, "name": "handover_reason", "value": value}
+
+
 FALLBACK_HANDOFF = "抱歉，小二连续没能理解您的问题😥 已为您转接人工客服，请稍候～"
 
 
@@ -17,14 +23,49 @@ def test_request_human_hands_over_and_pauses(tracker, run):
     outcome = run(ActionHandoff(), tracker("request_human"))
 
     assert outcome.responses == ["utter_handoff"]
-    assert outcome.events == [HUMAN_OFF, PAUSE]
+    assert outcome.events == [HUMAN_OFF, reason("request_human"), PAUSE]
 
 
 def test_complaint_gets_the_apologetic_handoff(tracker, run):
     outcome = run(ActionHandoff(), tracker("complain"))
 
     assert outcome.responses == ["utter_complain_handoff"]
+    assert outcome.events == [HUMAN_OFF, reason("complain"), PAUSE]
+
+
+def test_middle_band_tells_the_buyer_a_colleague_checks_and_queues_for_an_agent(tracker, run):
+    outcome = run(ActionFallback(), tracker("routing_suggest_band"))
+
+    assert outcome.responses == ["utter_assist_pending"]
+    assert outcome.events == [HUMAN_OFF, reason("suggest"), PAUSE]
+
+
+def test_low_band_hands_over_at_once(tracker, run):
+    outcome = run(ActionFallback(), tracker("routing_handover_band"))
+
+    assert outcome.responses == ["utter_low_confidence_handoff"]
+    assert outcome.events == [HUMAN_OFF, reason("low_confidence"), PAUSE]
+
+
+def test_the_band_decides_even_on_a_first_fallback(run):
+    # The same first-time fallback that asks to rephrase without a band goes to an agent with one.
+    state = tracker_state("fallback_once")
+    band = {"band": "suggest", "intent": "out_of_scope", "confidence": 0.31}
+    state["latest_message"]["routing"] = band
+    state["events"][-2]["parse_data"]["routing"] = band
+
+    outcome = run(ActionFallback(), Tracker.from_dict(state))
+
+    assert outcome.responses == ["utter_assist_pending"]
     assert outcome.paused
+
+
+def test_handback_tells_the_buyer_the_bot_is_back_and_clears_the_reason(tracker, run):
+    outcome = run(ActionHandback(), tracker("agent_handback"))
+
+    assert outcome.responses == ["utter_handback"]
+    assert outcome.events == [reason(None), HUMAN_OFF]
+    assert not outcome.paused
 
 
 def test_first_fallback_asks_to_rephrase(tracker, run):
@@ -39,7 +80,7 @@ def test_second_fallback_in_a_row_hands_over(tracker, run):
 
     assert outcome.text == FALLBACK_HANDOFF
     assert outcome.responses == []
-    assert outcome.events == [HUMAN_OFF, PAUSE]
+    assert outcome.events == [HUMAN_OFF, reason("repeated_fallback"), PAUSE]
 
 
 def with_events_before_last_turn(name: str, extra: list) -> Tracker:
@@ -93,7 +134,7 @@ def test_affirm_after_an_offer_hands_over(tracker, run):
     outcome = run(ActionAffirm(), tracker("affirm_after_offer"))
 
     assert outcome.responses == ["utter_handoff"]
-    assert outcome.events == [HUMAN_OFF, PAUSE]
+    assert outcome.events == [HUMAN_OFF, reason("accepted_offer"), PAUSE]
 
 
 def test_affirm_without_an_offer(tracker, run):
@@ -119,5 +160,9 @@ def test_deny_without_an_offer(tracker, run):
 
 
 def test_handoff_actions_are_in_the_domain(domain):
-    for action in (ActionHandoff(), ActionFallback(), ActionAffirm(), ActionDeny()):
+    for action in (ActionHandoff(), ActionFallback(), ActionAffirm(), ActionDeny(), ActionHandback()):
         assert action.name() in domain["actions"]
+    for response in ("utter_assist_pending", "utter_low_confidence_handoff", "utter_handback"):
+        assert response in domain["responses"]
+    assert "handover_reason" in domain["slots"]
+    assert "EXTERNAL_agent_handback" in domain["intents"]

@@ -1,0 +1,141 @@
+"""Routing by NLU confidence: the bot answers, an agent gets suggestions, or a human takes over.
+
+Replaces Rasa's FallbackClassifier. Three bands over the top intent's confidence:
+
+- ``answer``   (>= answer threshold, and not ambiguous): the prediction stands, the bot answers.
+- ``suggest``  (between the thresholds, or the top two intents closer than the ambiguity
+  threshold): the intent becomes ``nlu_fallback``; ``action_fallback`` tells the buyer a
+  colleague is checking and pauses the conversation, which then waits in the agent queue
+  with suggestions drafted from the original ranking.
+- ``handover`` (< suggest threshold): the intent becomes ``nlu_fallback``; ``action_fallback``
+  hands over at once.
+
+Like FallbackClassifier, the original ranking stays in ``intent_ranking`` behind the
+inserted ``nlu_fallback``. Every parse also carries ``routing``: the band, the original
+intent and confidence, and the thresholds in force, so actions, suggestions and metrics
+read one decision. Thresholds are read when the model is loaded, from
+``XIAOER_ANSWER_THRESHOLD`` / ``XIAOER_SUGGEST_THRESHOLD`` when set, else from config.yml:
+a store tunes them by restarting Rasa, without retraining.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Dict, List, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+logger = logging.getLogger(__name__)
+
+ROUTING_KEY = "routing"
+ANSWER, SUGGEST, HANDOVER = "answer", "suggest", "handover"
+ANSWER_ENV = "XIAOER_ANSWER_THRESHOLD"
+SUGGEST_ENV = "XIAOER_SUGGEST_THRESHOLD"
+
+
+def _threshold(env_name: str, configured: float) -> float:
+    raw = os.environ.get(env_name, "").strip()
+    if not raw:
+        return float(configured)
+    try:
+        value = float(raw)
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %s from config.yml", env_name, raw, configured)
+        return float(configured)
+    if not 0.0 <= value <= 1.0:
+        logger.warning("%s=%s is outside 0..1; using %s from config.yml", env_name, value, configured)
+        return float(configured)
+    return value
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class RoutingClassifier(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"answer_threshold": 0.5, "suggest_threshold": 0.3, "ambiguity_threshold": 0.05}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        defaults = self.get_default_config()
+        self.answer_threshold = _threshold(
+            ANSWER_ENV, config.get("answer_threshold", defaults["answer_threshold"])
+        )
+        self.suggest_threshold = _threshold(
+            SUGGEST_ENV, config.get("suggest_threshold", defaults["suggest_threshold"])
+        )
+        if self.suggest_threshold > self.answer_threshold:
+            # A suggest threshold above the answer threshold would leave no middle band.
+            logger.warning(
+                "suggest threshold %s > answer threshold %s; using %s for both",
+                self.suggest_threshold,
+                self.answer_threshold,
+                self.answer_threshold,
+            )
+            self.suggest_threshold = self.answer_threshold
+        self.ambiguity_threshold = float(config.get("ambiguity_threshold", defaults["ambiguity_threshold"]))
+        logger.info(
+            "routing bands: answer >= %s, suggest >= %s, ambiguity < %s",
+            self.answer_threshold,
+            self.suggest_threshold,
+            self.ambiguity_threshold,
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RoutingClassifier:
+        return cls(config)
+
+    def band(self, message: Message) -> Dict[str, Any]:
+        intent = message.get(INTENT) or {}
+        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        runner_up = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
+        ambiguous = confidence - runner_up < self.ambiguity_threshold
+        if confidence < self.suggest_threshold:
+            band = HANDOVER
+        elif confidence < self.answer_threshold or ambiguous:
+            band = SUGGEST
+        else:
+            band = ANSWER
+        return {
+            "band": band,
+            "intent": intent.get(INTENT_NAME_KEY),
+            "confidence": confidence,
+            "ambiguous": ambiguous,
+            "answer_threshold": self.answer_threshold,
+            "suggest_threshold": self.suggest_threshold,
+        }
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if not intent.get(INTENT_NAME_KEY):
+                continue
+            routing = self.band(message)
+            message.set(ROUTING_KEY, routing, add_to_output=True)
+            if routing["band"] == ANSWER:
+                continue
+            fallback = {
+                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                PREDICTED_CONFIDENCE_KEY: 1.0 - routing["confidence"],
+            }
+            message.data[INTENT] = fallback
+            message.data.setdefault(INTENT_RANKING_KEY, [])
+            message.data[INTENT_RANKING_KEY].insert(0, dict(fallback))
+        return messages
