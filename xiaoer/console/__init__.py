@@ -1,0 +1,1 @@
+"""The agent console and the buyer web chat page (FastAPI): `python -m xiaoer.console`."""

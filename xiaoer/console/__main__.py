@@ -1,0 +1,70 @@
+"""`python -m xiaoer.console` serves the console; `... add-agent --store S --login L` adds an agent.
+
+The password of a new agent comes from XIAOER_AGENT_PASSWORD or stdin, never from argv
+(other users of the machine can read a process's arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from xiaoer.console.settings import ConsoleSettings
+
+
+def serve(settings: ConsoleSettings) -> None:
+    import uvicorn
+
+    from xiaoer.console.app import create_app
+    from xiaoer.console.bootstrap import build_service
+
+    # ws="none": SSE needs no websockets, and Rasa's pinned websockets lacks what uvicorn imports.
+    uvicorn.run(create_app(build_service(settings)), host=settings.host, port=settings.port, ws="none")
+
+
+def read_password() -> str:
+    password = os.environ.get("XIAOER_AGENT_PASSWORD")
+    if password:
+        return password
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if first != getpass.getpass("again: "):
+            raise SystemExit("xiaoer.console: the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def add_agent(settings: ConsoleSettings, store: str, login: str) -> None:
+    from xiaoer.console.auth import AgentExists
+    from xiaoer.console.bootstrap import agent_store
+
+    agents = agent_store(settings)
+    password = read_password()
+    try:
+        agent = agents.add_agent(store, login, password)
+    except AgentExists:
+        raise SystemExit(f"xiaoer.console: agent {login!r} exists already") from None
+    except ValueError as exc:
+        raise SystemExit(f"xiaoer.console: {exc}") from None
+    print(f"xiaoer.console: agent {agent.login} of store {agent.store_id} added")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m xiaoer.console")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the console (the default)")
+    add = commands.add_parser("add-agent", help="add an agent; password from XIAOER_AGENT_PASSWORD or stdin")
+    add.add_argument("--store", required=True)
+    add.add_argument("--login", required=True)
+    args = parser.parse_args(argv)
+    settings = ConsoleSettings()
+    if args.command == "add-agent":
+        add_agent(settings, args.store, args.login)
+    else:
+        serve(settings)
+
+
+if __name__ == "__main__":
+    main()

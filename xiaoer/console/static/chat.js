@@ -1,0 +1,194 @@
+// Buyer web chat on Rasa's socket.io channel. Every string from the network is put in the page
+// with textContent or as an attribute of an element we create: never parsed as HTML.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("chat");
+  var list = document.getElementById("messages");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message");
+  var connection = document.getElementById("connection");
+
+  function buyerId() {
+    var fromQuery = new URLSearchParams(window.location.search).get("buyer");
+    if (fromQuery) return fromQuery.slice(0, 64);
+    var saved = window.localStorage.getItem("xiaoer_buyer_id");
+    if (!saved) {
+      var bytes = new Uint8Array(8);
+      window.crypto.getRandomValues(bytes);
+      saved = "web_" + Array.prototype.map.call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+      window.localStorage.setItem("xiaoer_buyer_id", saved);
+    }
+    return saved;
+  }
+
+  var buyer = buyerId();
+  root.dataset.buyer = buyer;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeUrl(value) {
+    try {
+      var url = new URL(String(value), window.location.href);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function scrollDown() {
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function row(who) {
+    var item = el("li", "row " + who);
+    if (who === "bot") item.appendChild(el("span", "avatar", "小二"));
+    var bubble = el("div", "bubble");
+    item.appendChild(bubble);
+    list.appendChild(item);
+    return bubble;
+  }
+
+  function addButtons(bubble, buttons) {
+    if (!buttons || !buttons.length) return;
+    var bar = el("div", "quick-replies");
+    buttons.forEach(function (button) {
+      var title = button.title || button.payload;
+      var b = el("button", "quick-reply", title);
+      b.type = "button";
+      b.addEventListener("click", function () {
+        send(String(button.payload || title), title);
+      });
+      bar.appendChild(b);
+    });
+    bubble.appendChild(bar);
+  }
+
+  function addText(bubble, text) {
+    if (text) bubble.appendChild(el("p", "text", text));
+  }
+
+  function renderImage(bubble, src, alt, className) {
+    var url = safeUrl(src);
+    if (!url) return;
+    var img = el("img", className || "media");
+    img.src = url;
+    img.alt = alt || "图片";
+    img.loading = "lazy";
+    img.addEventListener("click", function () {
+      img.classList.toggle("zoomed");
+    });
+    bubble.appendChild(img);
+  }
+
+  function renderCustom(bubble, payload) {
+    var type = payload.type || "text";
+    bubble.dataset.type = type;
+    if (type === "folded") {
+      bubble.appendChild(el("p", "text summary", payload.summary || payload.text));
+      var detail = el("div", "detail", payload.detail || "");
+      detail.hidden = true;
+      var toggle = el("button", "expand", "展开全文");
+      toggle.type = "button";
+      toggle.addEventListener("click", function () {
+        detail.hidden = !detail.hidden;
+        toggle.textContent = detail.hidden ? "展开全文" : "收起";
+        scrollDown();
+      });
+      bubble.appendChild(detail);
+      bubble.appendChild(toggle);
+    } else if (type === "image") {
+      addText(bubble, payload.text);
+      renderImage(bubble, payload.image_url, payload.text);
+    } else if (type === "screenshot") {
+      addText(bubble, payload.text);
+      var frame = el("div", "screenshot");
+      renderImage(frame, payload.image_url, "商品详情页截图", "media shot");
+      bubble.appendChild(frame);
+    } else if (type === "video") {
+      addText(bubble, payload.text);
+      var video = el("video", "media");
+      var src = safeUrl(payload.video_url);
+      if (src) video.src = src;
+      var poster = safeUrl(payload.poster_url);
+      if (poster) video.poster = poster;
+      video.controls = true;
+      video.preload = "none";
+      video.setAttribute("playsinline", "");
+      bubble.appendChild(video);
+    } else {
+      addText(bubble, payload.text);
+    }
+    addButtons(bubble, payload.buttons);
+  }
+
+  function renderBot(data) {
+    if (!data || typeof data !== "object") return;
+    var bubble = row("bot");
+    if (data.custom && typeof data.custom === "object") {
+      renderCustom(bubble, data.custom);
+    } else if (data.attachment && data.attachment.type === "image") {
+      renderImage(bubble, data.attachment.payload && data.attachment.payload.src);
+    } else {
+      addText(bubble, data.text);
+      addButtons(
+        bubble,
+        (data.quick_replies || data.buttons || []).map(function (b) {
+          return { title: b.title, payload: b.payload };
+        })
+      );
+    }
+    scrollDown();
+  }
+
+  function renderBuyer(text) {
+    addText(row("buyer"), text);
+    scrollDown();
+  }
+
+  var socket = window.io(root.dataset.socketUrl, { path: "/socket.io" });
+  var ready = false;
+
+  socket.on("connect", function () {
+    socket.emit("session_request", { session_id: buyer });
+  });
+  socket.on("session_confirm", function () {
+    ready = true;
+    root.dataset.ready = "true";
+    connection.textContent = "在线 · 平均 1 秒内回复";
+  });
+  socket.on("disconnect", function () {
+    ready = false;
+    root.dataset.ready = "false";
+    connection.textContent = "连接断开，正在重连…";
+  });
+  socket.on("connect_error", function () {
+    connection.textContent = "暂时连不上客服，正在重试…";
+  });
+  socket.on("bot_uttered", renderBot);
+
+  function send(message, shown) {
+    message = String(message || "").trim();
+    if (!message) return;
+    if (!ready) {
+      connection.textContent = "还没连上，请稍候再发";
+      return;
+    }
+    renderBuyer(shown || message);
+    socket.emit("user_uttered", { message: message, session_id: buyer });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+})();
