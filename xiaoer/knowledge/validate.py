@@ -70,7 +70,7 @@ def validate(categories: Iterable[Category], known_intents: Iterable[str] | None
                     other_id, path, line = examples[form]
                     where = (
                         "twice in this entry"
-                        if other_id == entry.id
+                        if (other_id, path, line) == (entry.id, entry.path, entry.line)
                         else f"also in entry {other_id!r} ({path}:{line})"
                     )
                     problems.append(
