@@ -83,17 +83,21 @@ def save_tracker(database: Path, sender_id: str, events: list) -> None:
     """Write a conversation the way the Rasa server does: through its SQL tracker store."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slots import AnySlot
     from rasa.shared.core.trackers import DialogueStateTracker
 
     store = SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(database))
-    tracker = asyncio.run(store.retrieve(sender_id)) or DialogueStateTracker(sender_id, slots=[])
+    slots = [AnySlot(name, mappings=[]) for name in ("order_id", "product_sku")]
+    tracker = asyncio.run(store.retrieve(sender_id)) or DialogueStateTracker(sender_id, slots=slots)
     for event in events:
         tracker.update(event)
     asyncio.run(store.save(tracker))
     store.engine.dispose()
 
 
-def waiting_conversation(buyer: str, text: str = "我的快递到哪了", at: float = 1_700_000_000.0) -> list:
+def waiting_conversation(
+    buyer: str, text: str = "我的快递到哪了", at: float = 1_700_000_000.0, last: str = XSS
+) -> list:
     from rasa.shared.core.events import (
         ActionExecuted,
         BotUttered,
@@ -114,7 +118,7 @@ def waiting_conversation(buyer: str, text: str = "我的快递到哪了", at: fl
         UserUttered("转人工", {"name": "request_human", "confidence": 0.99}, timestamp=at + 4),
         BotUttered("好的，正在为您转接人工客服。", timestamp=at + 5),
         ConversationPaused(timestamp=at + 6),
-        UserUttered(XSS, {"name": "out_of_scope", "confidence": 0.5}, timestamp=at + 7),
+        UserUttered(last, {"name": "out_of_scope", "confidence": 0.5}, timestamp=at + 7),
     ]
 
 
