@@ -43,6 +43,19 @@ class Stack:
             "XIAOER_STORE_TIMEOUT": "2",
             "SANIC_HOST": "127.0.0.1",
         }
+        # Agent console (started on demand by start_console); Rasa's socket.io channel allows its origin.
+        self.console_port = free_port()
+        self.console_url = f"http://127.0.0.1:{self.console_port}"
+        self.env.update(
+            {
+                "XIAOER_CONSOLE_PORT": str(self.console_port),
+                "XIAOER_RASA_URL": self.rasa_url,
+                "XIAOER_RASA_TOKEN": self.rasa_token,
+                "XIAOER_ACTION_URL": f"http://127.0.0.1:{self.action_port}",
+                "XIAOER_ASSIST_DATABASE_URL": f"sqlite:///{workdir / 'assist.db'}",
+                "XIAOER_STORE_ID": "haiyue",
+            }
+        )
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
             (ROOT / "endpoints.yml")
@@ -84,6 +97,18 @@ class Stack:
         )  # fmt: skip
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.logs["actions"])
         wait_until_up(f"{self.rasa_url}/", rasa, self.logs["rasa"])
+
+    def start_console(self) -> None:
+        if "console" in self.processes and self.processes["console"].poll() is None:
+            return
+        process = self.spawn("console", [str(BIN / "python"), "-m", "xiaoer.console"])
+        wait_until_up(f"{self.console_url}/health", process, self.logs["console"], timeout=60)
+
+    def add_agent(self, store_id: str, login: str, password: str) -> None:
+        subprocess.run(
+            [str(BIN / "python"), "-m", "xiaoer.console", "add-agent", "--store", store_id, "--login", login],
+            input=password + "\n", text=True, cwd=ROOT, env=self.env, check=True, capture_output=True,
+        )  # fmt: skip
 
     def stop(self, name: str) -> None:
         process = self.processes.get(name)
