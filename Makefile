@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run train validate lint format test test-dialogue evaluate lock clean
+.PHONY: help setup run train validate lint format test test-dialogue evaluate evaluate-cv lock clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -38,7 +38,10 @@ test: ## The whole suite, from a fresh machine: setup, lint, validate, train, py
 test-dialogue: ## Rasa conversation tests (tests/test_*.yml) against the trained model
 	@$(BIN)/rasa test core --e2e --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
 
-evaluate: setup ## NLU cross-validation report (results/nlu-cv), intent macro-F1 printed
+evaluate: setup ## Trained model on the held-out set eval/heldout: report in results/evaluation (MODEL=path)
+	@$(BIN)/python -m xiaoer.evaluate --model $(or $(MODEL),models/xiaoer.tar.gz)
+
+evaluate-cv: setup ## NLU cross-validation report (results/nlu-cv), intent macro-F1 printed
 	@$(BIN)/python -m xiaoer.evaluate_nlu
 
 lock: ## Re-pin requirements.lock from the current .venv
