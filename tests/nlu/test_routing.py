@@ -1,0 +1,129 @@
+"""Routing by confidence: each band, the ambiguity rule, thresholds from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from xiaoer.nlu.routing import ANSWER_ENV, SUGGEST_ENV, RoutingClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = {"answer_threshold": 0.6, "suggest_threshold": 0.3, "ambiguity_threshold": 0.05}
+
+
+@pytest.fixture(autouse=True)
+def no_threshold_env(monkeypatch):
+    monkeypatch.delenv(ANSWER_ENV, raising=False)
+    monkeypatch.delenv(SUGGEST_ENV, raising=False)
+
+
+def parsed(*ranking: tuple[str, float]) -> Message:
+    message = Message(data={"text": "洗衣机能静音吗"})
+    message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
+    message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
+    return message
+
+
+def route(message: Message, config: dict | None = None) -> dict:
+    [out] = RoutingClassifier(config or CONFIG).process([message])
+    return out.as_dict(only_output_properties=True)
+
+
+def test_confident_prediction_is_answered_by_the_bot():
+    parse = route(parsed(("query_logistics", 0.91), ("urge_shipment", 0.05)))
+
+    assert parse["intent"] == {"name": "query_logistics", "confidence": 0.91}
+    assert parse["routing"]["band"] == "answer"
+    assert [i["name"] for i in parse["intent_ranking"]] == ["query_logistics", "urge_shipment"]
+
+
+def test_middle_band_becomes_nlu_fallback_keeping_the_original_ranking():
+    parse = route(parsed(("ask_product_attribute", 0.45), ("ask_stock", 0.2)))
+
+    assert parse["intent"]["name"] == "nlu_fallback"
+    assert parse["routing"] == {
+        "band": "suggest",
+        "intent": "ask_product_attribute",
+        "confidence": 0.45,
+        "ambiguous": False,
+        "answer_threshold": 0.6,
+        "suggest_threshold": 0.3,
+    }
+    assert [i["name"] for i in parse["intent_ranking"]] == [
+        "nlu_fallback",
+        "ask_product_attribute",
+        "ask_stock",
+    ]
+
+
+def test_below_the_suggest_threshold_hands_over():
+    parse = route(parsed(("out_of_scope", 0.22), ("inform", 0.2)))
+
+    assert parse["intent"]["name"] == "nlu_fallback"
+    assert parse["routing"]["band"] == "handover"
+    assert parse["routing"]["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "confidence, band",
+    [(0.6, "answer"), (0.5999, "suggest"), (0.3, "suggest"), (0.2999, "handover")],
+)
+def test_band_edges_are_inclusive_from_below(confidence, band):
+    assert route(parsed(("greet", confidence)))["routing"]["band"] == band
+
+
+def test_two_close_intents_go_to_an_agent_even_when_confident():
+    parse = route(parsed(("cancel_order", 0.63), ("change_order", 0.61)))
+
+    assert parse["routing"]["band"] == "suggest"
+    assert parse["routing"]["ambiguous"] is True
+
+
+def test_thresholds_come_from_the_environment_without_retraining(monkeypatch):
+    message = parsed(("ask_promotion", 0.5), ("ask_price_protection", 0.1))
+    assert route(message)["routing"]["band"] == "suggest"
+
+    monkeypatch.setenv(ANSWER_ENV, "0.4")
+    monkeypatch.setenv(SUGGEST_ENV, "0.2")
+    parse = route(parsed(("ask_promotion", 0.5), ("ask_price_protection", 0.1)))
+
+    assert parse["intent"]["name"] == "ask_promotion"
+    assert parse["routing"]["band"] == "answer"
+    assert (parse["routing"]["answer_threshold"], parse["routing"]["suggest_threshold"]) == (0.4, 0.2)
+
+
+@pytest.mark.parametrize("raw", ["abc", "1.5", "-0.1"])
+def test_a_bad_environment_value_keeps_the_configured_threshold(monkeypatch, raw):
+    monkeypatch.setenv(ANSWER_ENV, raw)
+
+    assert RoutingClassifier(CONFIG).answer_threshold == 0.6
+
+
+def test_suggest_threshold_above_answer_threshold_leaves_no_middle_band(monkeypatch):
+    monkeypatch.setenv(SUGGEST_ENV, "0.9")
+    routing = RoutingClassifier(CONFIG)
+
+    assert routing.suggest_threshold == routing.answer_threshold == 0.6
+    assert route(parsed(("greet", 0.59)))["routing"]["band"] == "handover"
+
+
+def test_a_message_without_an_intent_is_left_alone():
+    message = Message(data={"text": "x"})
+
+    [out] = RoutingClassifier(CONFIG).process([message])
+
+    assert out.get("routing") is None and out.get("intent") is None
+
+
+def test_config_yml_uses_the_routing_component_instead_of_fallback_classifier():
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    names = [c["name"] for c in pipeline]
+
+    assert "FallbackClassifier" not in names
+    routing = next(c for c in pipeline if c["name"] == "xiaoer.nlu.routing.RoutingClassifier")
+    assert 0 < routing["suggest_threshold"] < routing["answer_threshold"] < 1
+    # It reads the intent ranking, so it must come after every intent classifier.
+    assert names.index(routing["name"]) > names.index("DIETClassifier")
