@@ -1,0 +1,87 @@
+"""Normalisation of buyer text, and the map back to what the buyer typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from xiaoer.nlu.text import normalize, normalize_text, to_simplified
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["65E7K", "６５Ｅ７Ｋ", "65e7k", "６５ｅ７ｋ", " 65e7K ", "65E7K\u200b"],
+)
+def test_model_numbers_in_every_width_and_case_become_one_form(typed) -> None:
+    assert normalize_text(typed) == "65E7K"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("這款的解析度", "这款的解析度"),
+        ("電視的刷新率是多少？", "电视的刷新率是多少?"),
+        ("空調是變頻的嗎", "空调是变频的吗"),
+        ("我想問下６５ｅ７ｋ的  能效等級", "我想问下65E7K的 能效等级"),
+        ("支援１２０ｈｚ嗎", "支援120HZ吗"),
+        ("KFR-35GW/E290-x1 幾匹", "KFR-35GW/E290-X1 几匹"),
+        ("E7K\u300065寸", "E7K 65寸"),  # ideographic space
+        ("\t多少\n\n錢  ", "多少 钱"),
+    ],
+)
+def test_mixed_chinese_latin_digits(typed, expected) -> None:
+    assert normalize_text(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("發貨太慢了😡😡", "发货太慢了生气生气"),
+        ("好的👍🏻", "好的好的"),  # the skin tone goes with its emoji
+        ("谢谢🙏", "谢谢谢谢"),
+        ("在吗🌹🌹🌹", "在吗"),
+        ("65E7K🎉有货吗", "65E7K 有货吗"),  # a dropped emoji still separates words
+        ("👨‍👩‍👧", ""),
+        ("❤️好评", "喜欢好评"),
+        ("买了㎏①", "买了KG1"),  # compatibility characters are not emoji
+    ],
+)
+def test_emoji_map_to_words_or_go(typed, expected) -> None:
+    assert normalize_text(typed) == expected
+
+
+def test_empty_and_none() -> None:
+    assert normalize_text("") == ""
+    assert normalize_text(None) == ""  # type: ignore[arg-type]
+    assert normalize_text("😀 \t") == ""
+
+
+def test_simplified_keeps_length() -> None:
+    text = "乾燥機後來頭髮著名皇后"
+    assert len(to_simplified(text)) == len(text)
+
+
+def test_spans_lead_back_to_what_the_buyer_typed() -> None:
+    typed = "  這款😡６５ｅ７ｋ  的刷新率"
+    result = normalize(typed)
+    assert result.text == "这款生气65E7K 的刷新率"
+    start = result.text.index("65E7K")
+    back = result.to_original(start, start + 5)
+    assert typed[slice(*back)] == "６５ｅ７ｋ"
+    anger = result.text.index("生气")
+    assert typed[slice(*result.to_original(anger, anger + 2))] == "😡"
+    tail = result.text.index("刷新率")
+    assert typed[slice(*result.to_original(tail, tail + 3))] == "刷新率"
+
+
+def test_annotated_spans_move_onto_the_normalised_text() -> None:
+    typed = "我要🎉🎉 ６５Ｅ７Ｋ  的刷新率"
+    result = normalize(typed)
+    start = typed.index("６")
+    moved = result.from_original(start, start + 5)
+    assert result.text[slice(*moved)] == "65E7K"
+    # A span that also covers the spaces around it is trimmed.
+    assert result.text[slice(*result.from_original(start - 1, start + 7))] == "65E7K"
+    # A span of dropped characters only becomes empty.
+    emoji = typed.index("🎉")
+    empty = result.from_original(emoji, emoji + 2)
+    assert empty[0] == empty[1]

@@ -1,0 +1,123 @@
+"""Rasa graph components: normalise buyer text before NLU, and give the buyer's text back after.
+
+TextNormalizer runs first in the pipeline, on training examples and on every message, so the
+classifier and extractors only ever see the canonical form (xiaoer.nlu.text). Annotated entity
+spans in training data are moved onto the normalised text. OriginalTextRestorer runs after the
+last entity extractor: the message's text becomes the buyer's own again, every entity's
+start/end is moved back onto it (the tracker's UserUttered holds the original text), and the
+normalised form stays available as `text_normalized` in the parse data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from xiaoer.nlu.text import Normalized, normalize
+
+TEXT_ORIGINAL = "text_original"
+TEXT_NORMALIZED = "text_normalized"
+_SPANS = "xiaoer_text_spans"  # not an output property: internal to these two components
+
+
+def normalize_message(message: Message, training: bool = False) -> None:
+    original = message.get(TEXT)
+    if not isinstance(original, str) or not original:
+        return
+    if message.get(TEXT_ORIGINAL) is not None:
+        return  # already normalised (a message processed twice keeps its first original)
+    normalized = normalize(original)
+    if training:
+        _move_training_entities(message, normalized)
+    message.set(TEXT, normalized.text)
+    message.set(TEXT_ORIGINAL, original, add_to_output=True)
+    message.set(_SPANS, [list(span) for span in normalized.spans])
+
+
+def _move_training_entities(message: Message, normalized: Normalized) -> None:
+    moved = []
+    for entity in message.get(ENTITIES) or []:
+        start, end = normalized.from_original(entity["start"], entity["end"])
+        if end <= start:
+            continue  # the annotation covered only dropped characters (an emoji)
+        entity = dict(entity, start=start, end=end)
+        if "value" in entity and isinstance(entity["value"], str):
+            entity["value"] = normalize(entity["value"]).text
+        moved.append(entity)
+    if message.get(ENTITIES) is not None:
+        message.set(ENTITIES, moved)
+
+
+def restore_message(message: Message) -> None:
+    original = message.get(TEXT_ORIGINAL)
+    spans = message.get(_SPANS)
+    if original is None or spans is None:
+        return
+    normalized = Normalized(original, message.get(TEXT), tuple(tuple(s) for s in spans))
+    entities = []
+    for entity in message.get(ENTITIES) or []:
+        start, end = normalized.to_original(entity["start"], entity["end"])
+        entities.append(dict(entity, start=start, end=end))
+    if message.get(ENTITIES) is not None:
+        message.set(ENTITIES, entities, add_to_output=True)
+    message.set(TEXT_NORMALIZED, normalized.text, add_to_output=True)
+    message.set(TEXT, original)
+    message.data.pop(_SPANS, None)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    is_trainable=False,
+)
+class TextNormalizer(GraphComponent):
+    """Traditional→simplified, full→half width, upper-case Latin, whitespace and emoji."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TextNormalizer:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            normalize_message(message, training=True)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            normalize_message(message)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    is_trainable=False,
+)
+class OriginalTextRestorer(GraphComponent):
+    """Puts the buyer's text back and moves entity positions onto it; place after extractors."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> OriginalTextRestorer:
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            restore_message(message)
+        return messages

@@ -1,0 +1,145 @@
+"""Buyer text in one canonical form, with a map back to the characters the buyer typed.
+
+normalize("這款６５ｅ７ｋ  多大😡") -> "这款65E7K 多大生气": traditional to simplified (OpenCC t2s),
+full-width to half-width (NFKC), Latin letters upper-cased (catalogue model numbers are written
+"65E7K"), whitespace runs collapsed to one space and trimmed, emoji mapped to a word when they
+carry meaning for customer service and dropped otherwise. Every output character remembers which
+input characters produced it, so entity spans can move between the two texts.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from typing import List, Tuple
+
+# Emoji that change what a message means here (anger → complaint, thumbs-up → yes). Others are
+# decoration and are dropped; a word keeps "😡😡" from reading like a calm "好的".
+EMOJI_WORDS = {
+    "😡": "生气",
+    "😠": "生气",
+    "🤬": "生气",
+    "💢": "生气",
+    "😤": "生气",
+    "😭": "难过",
+    "😢": "难过",
+    "😞": "失望",
+    "👎": "差评",
+    "👍": "好的",
+    "👌": "好的",
+    "🙏": "谢谢",
+    "❤": "喜欢",
+    "❓": "?",
+    "❔": "?",
+    "❗": "!",
+}
+
+# Joiners and modifiers inside emoji sequences (ZWJ, variation selectors, skin tones).
+_EMOJI_PARTS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3} | set(range(0x1F3FB, 0x1F400))
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # local dictionaries only; loaded on first use
+
+    return OpenCC("t2s")
+
+
+def is_emoji(char: str) -> bool:
+    code = ord(char)
+    if code in _EMOJI_PARTS:
+        return True
+    if 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or 0x2B00 <= code <= 0x2BFF:
+        return True
+    return unicodedata.category(char) == "So"
+
+
+def to_simplified(text: str) -> str:
+    """t2s, character for character when a phrase rule would change the length."""
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(c) == 1 else ch for ch, c in ((ch, _t2s().convert(ch)) for ch in text))
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The normalised text and, per output character, the [start, end) it came from."""
+
+    original: str
+    text: str
+    spans: Tuple[Tuple[int, int], ...]
+
+    def to_original(self, start: int, end: int) -> Tuple[int, int]:
+        """The buyer's characters behind the normalised span [start, end)."""
+        if not self.spans or end <= start:
+            position = self.spans[start][0] if start < len(self.spans) else len(self.original)
+            return position, position
+        return self.spans[start][0], self.spans[min(end, len(self.spans)) - 1][1]
+
+    def from_original(self, start: int, end: int) -> Tuple[int, int]:
+        """The normalised span covering the buyer's characters [start, end), spaces trimmed."""
+        inside = [i for i, (s, e) in enumerate(self.spans) if s < end and e > start]
+        while inside and self.text[inside[0]] == " ":
+            inside.pop(0)
+        while inside and self.text[inside[-1]] == " ":
+            inside.pop()
+        if not inside:
+            after = next((i for i, (s, _) in enumerate(self.spans) if s >= start), len(self.text))
+            return after, after
+        return inside[0], inside[-1] + 1
+
+
+def normalize(text: str) -> Normalized:
+    original = text or ""
+    simplified = to_simplified(original)
+    out: List[str] = []
+    spans: List[Tuple[int, int]] = []
+    pending_space: Tuple[int, int] | None = None
+
+    def emit(piece: str, start: int, end: int) -> None:
+        nonlocal pending_space
+        if pending_space is not None and out:
+            out.append(" ")
+            spans.append(pending_space)
+        pending_space = None
+        for char in piece:
+            out.append(char)
+            spans.append((start, end))
+
+    for index, char in enumerate(simplified):
+        folded = unicodedata.normalize("NFKC", char)
+        if char in EMOJI_WORDS:
+            piece = EMOJI_WORDS[char]
+        elif ord(char) in _EMOJI_PARTS:
+            piece = ""  # part of the emoji before it, already handled
+        elif folded == char and is_emoji(char):
+            piece = " "
+        else:
+            piece = folded  # "６" -> "6", "㎏" -> "kg", "①" -> "1"
+        piece = "".join(c.upper() if "a" <= c <= "z" else c for c in piece)
+        for part in _split_spaces(piece):
+            if part == " ":
+                if pending_space is None:
+                    pending_space = (index, index + 1)
+            else:
+                emit(part, index, index + 1)
+    return Normalized(original, "".join(out), tuple(spans))
+
+
+def _split_spaces(piece: str) -> List[str]:
+    """Runs of non-space characters, and one " " per whitespace character."""
+    parts: List[str] = []
+    for char in piece:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            parts.append(" ")
+        elif parts and parts[-1] != " ":
+            parts[-1] += char
+        else:
+            parts.append(char)
+    return parts
+
+
+def normalize_text(text: str) -> str:
+    return normalize(text).text
