@@ -26,9 +26,12 @@ TOKEN_VARS = ("XIAOER_STORE_TOKEN", "XIAOER_RASA_TOKEN")
 MODEL = REPO_ROOT / "models" / "xiaoer.tar.gz"
 FINGERPRINT = REPO_ROOT / "models" / "xiaoer.fingerprint"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+# The development agent's console password (login DEV_AGENT_LOGIN), generated like the tokens.
+DEV_AGENT_PASSWORD_VAR = "XIAOER_DEV_AGENT_PASSWORD"
+DEV_AGENT_LOGIN = "dev"
 
 
-def dev_tokens() -> Dict[str, str]:
+def dev_tokens(names: Iterable[str] = TOKEN_VARS) -> Dict[str, str]:
     """Tokens from the environment; generated ones, kept in var/dev-tokens.env, fill the gaps."""
     saved: Dict[str, str] = {}
     if TOKENS_FILE.exists():
@@ -37,9 +40,9 @@ def dev_tokens() -> Dict[str, str]:
             if key.strip() and value.strip():
                 saved[key.strip()] = value.strip()
     tokens = {}
-    for var in TOKEN_VARS:
+    for var in names:
         tokens[var] = os.environ.get(var) or saved.get(var) or secrets.token_urlsafe(24)
-    to_save = {v: tokens[v] for v in TOKEN_VARS if not os.environ.get(v)}
+    to_save = {v: tokens[v] for v in names if not os.environ.get(v)}
     if to_save and to_save != {k: saved.get(k) for k in to_save}:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         TOKENS_FILE.write_text("".join(f"{k}={v}\n" for k, v in {**saved, **to_save}.items()))
@@ -97,12 +100,16 @@ def start() -> None:
     settings = get_settings()
     env = dict(os.environ)
     env.update(dev_tokens())
+    env.update(dev_tokens((DEV_AGENT_PASSWORD_VAR,)))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("XIAOER_STORE_URL", f"http://127.0.0.1:{settings.store_port}")
     env.setdefault("XIAOER_ACTION_PORT", str(settings.action_port))
     env.setdefault("XIAOER_RASA_PORT", str(settings.rasa_port))
+    # The agent console reaches Rasa and the action server on the ports started here.
+    env.setdefault("XIAOER_RASA_URL", f"http://127.0.0.1:{env['XIAOER_RASA_PORT']}")
+    env.setdefault("XIAOER_ACTION_URL", f"http://127.0.0.1:{env['XIAOER_ACTION_PORT']}")
     env["XIAOER_ENDPOINTS"] = endpoints_file(int(env["XIAOER_ACTION_PORT"]))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
@@ -133,6 +140,9 @@ def ready() -> None:
     subprocess.run([sys.executable, "-m", "xiaoer.demo", "load"], check=True)
     wait_for("action server", f"http://127.0.0.1:{settings.action_port}/health", deadline)
     wait_for("Rasa", f"http://127.0.0.1:{settings.rasa_port}/", deadline)
+    console = console_url()
+    wait_for("agent console", f"{console}/health", deadline)
+    ensure_dev_agent()
     print(
         f"""
 ========================================================================
@@ -141,6 +151,9 @@ def ready() -> None:
    REST channel:           POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
                            {{"sender": "demo", "message": "我的订单到哪了"}}
    Store backend:          http://127.0.0.1:{settings.store_port}/docs
+   Buyer web chat:         {console}/chat?buyer=demo
+   Agent console:          {console}/  login {DEV_AGENT_LOGIN}, password in {TOKENS_FILE.relative_to(REPO_ROOT)}
+                           ({DEV_AGENT_PASSWORD_VAR}={os.environ.get(DEV_AGENT_PASSWORD_VAR, "")})
    Tokens (generated for development when unset): {TOKENS_FILE.relative_to(REPO_ROOT)}
  Stop with Ctrl-C.
 ========================================================================""",
@@ -149,6 +162,27 @@ def ready() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:
         signal.pause()
+
+
+def console_url() -> str:
+    from xiaoer.console.settings import ConsoleSettings
+
+    return f"http://127.0.0.1:{ConsoleSettings().port}"
+
+
+def ensure_dev_agent() -> None:
+    """The console's development agent, with the generated password from var/dev-tokens.env."""
+    from xiaoer.console.bootstrap import agent_store
+    from xiaoer.console.settings import ConsoleSettings
+
+    console = ConsoleSettings()
+    password = os.environ.get(DEV_AGENT_PASSWORD_VAR)
+    if password:
+        agents = agent_store(console)
+        if agents.get_agent(DEV_AGENT_LOGIN) is None:
+            agents.add_agent(console.store_id, DEV_AGENT_LOGIN, password)
+        elif agents.authenticate(DEV_AGENT_LOGIN, password) is None:
+            agents.set_password(DEV_AGENT_LOGIN, password)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ def port_open(port: int) -> bool:
 def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert MODEL.exists(), "make test trains the model before pytest"
     store_port, action_port, rasa_port = free_port(), free_port(), free_port()
+    console_port = free_port()
     env = {
         **os.environ,
         "XIAOER_STORE_PORT": str(store_port),
@@ -34,6 +35,9 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         "XIAOER_RASA_TOKEN": "run-test-rasa-token",
         "XIAOER_STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
         "XIAOER_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "XIAOER_CONSOLE_PORT": str(console_port),
+        "XIAOER_ASSIST_DATABASE_URL": f"sqlite:///{tmp_path / 'assist.db'}",
+        "XIAOER_DEV_AGENT_PASSWORD": "run-test-agent-password",
     }
     log = tmp_path / "run.log"
     process = subprocess.Popen(
@@ -67,5 +71,5 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
-    for port in (store_port, action_port, rasa_port):
+    for port in (store_port, action_port, rasa_port, console_port):
         assert not port_open(port), f"port {port} still open after Ctrl-C"
