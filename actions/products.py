@@ -4,117 +4,29 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Dict, List
+from typing import List
 
 from actions.api.store import Json
 from actions.common import Context, StoreAction, short_name, yuan
-
-# Buyers' words for an attribute → the catalogue's display names, most likely first.
-# The first name a product actually has wins, so "多大" is a TV's screen and a fridge's volume.
-ATTRIBUTE_SYNONYMS: Dict[str, List[str]] = {
-    "多大": ["屏幕尺寸", "总容积", "洗涤容量", "适用面积", "容量", "产品尺寸"],
-    "几寸": ["屏幕尺寸"],
-    "寸": ["屏幕尺寸"],
-    "英寸": ["屏幕尺寸"],
-    "屏幕": ["屏幕尺寸"],
-    "尺寸": ["屏幕尺寸", "产品尺寸", "室内机尺寸"],
-    "长宽高": ["产品尺寸", "室内机尺寸"],
-    "体积": ["产品尺寸"],
-    "多宽": ["产品尺寸"],
-    "多高": ["产品尺寸"],
-    "升": ["总容积", "容量"],
-    "容积": ["总容积", "容量"],
-    "容量": ["总容积", "洗涤容量", "容量", "存储容量"],
-    "冷藏": ["冷藏室容积"],
-    "冷冻": ["冷冻室容积"],
-    "能效": ["能效等级"],
-    "几级": ["能效等级"],
-    "省电": ["能效等级"],
-    "耗电": ["能效等级"],
-    "刷新": ["刷新率"],
-    "hz": ["刷新率"],
-    "高刷": ["刷新率"],
-    "分辨率": ["分辨率"],
-    "4k": ["分辨率"],
-    "清晰": ["分辨率"],
-    "背光": ["背光类型"],
-    "miniled": ["背光类型"],
-    "系统": ["操作系统"],
-    "内存": ["运行内存", "存储容量"],
-    "运存": ["运行内存"],
-    "存储": ["存储容量"],
-    "hdmi": ["HDMI接口"],
-    "接口": ["HDMI接口"],
-    "音响": ["音响功率"],
-    "音质": ["音响功率"],
-    "喇叭": ["音响功率"],
-    "重": ["整机重量"],
-    "重量": ["整机重量"],
-    "斤": ["整机重量"],
-    "上市": ["上市时间"],
-    "什么时候出": ["上市时间"],
-    "新款": ["上市时间"],
-    "门": ["门款式"],
-    "开门": ["门款式"],
-    "风冷": ["制冷方式"],
-    "直冷": ["制冷方式"],
-    "结霜": ["制冷方式"],
-    "制冷方式": ["制冷方式"],
-    "变频": ["变频"],
-    "定频": ["变频"],
-    "噪音": ["噪音"],
-    "噪声": ["噪音"],
-    "声音": ["噪音"],
-    "吵": ["噪音"],
-    "静音": ["噪音"],
-    "分贝": ["噪音"],
-    "颜色": ["颜色"],
-    "色": ["颜色"],
-    "匹": ["匹数"],
-    "面积": ["适用面积"],
-    "平米": ["适用面积"],
-    "平方": ["适用面积"],
-    "冷暖": ["冷暖类型"],
-    "制热": ["制热量", "冷暖类型"],
-    "制冷量": ["制冷量"],
-    "制冷": ["制冷量", "制冷方式"],
-    "外机": ["室外机尺寸"],
-    "内机": ["室内机尺寸"],
-    "自清洁": ["自清洁"],
-    "清洁": ["自清洁"],
-    "公斤": ["洗涤容量"],
-    "kg": ["洗涤容量"],
-    "洗涤": ["洗涤容量"],
-    "烘干": ["烘干容量", "烘干方式"],
-    "滚筒": ["类型"],
-    "波轮": ["类型"],
-    "类型": ["类型"],
-    "电机": ["电机"],
-    "转速": ["最高转速"],
-    "脱水": ["最高转速"],
-    "除菌": ["除菌"],
-    "杀菌": ["除菌"],
-    "功率": ["额定功率", "音响功率"],
-    "瓦": ["额定功率"],
-    "吸力": ["吸力"],
-    "风量": ["风量"],
-    "热负荷": ["热负荷"],
-    "火力": ["热负荷"],
-    "灶眼": ["灶眼数"],
-    "套": ["套数"],
-}
-
-CATEGORY_WORDS = {
-    "电视": ["电视", "tv", "电視", "显示器", "屏"],
-    "冰箱": ["冰箱", "冰柜"],
-    "空调": ["空调", "空調", "挂机", "柜机"],
-    "洗衣机": ["洗衣机", "洗衣機", "滚筒", "波轮", "洗烘"],
-    "厨房电器": ["油烟机", "烟机", "燃气灶", "灶", "洗碗机", "微波炉", "厨房", "烤箱"],
-}
+from xiaoer.nlu import attributes as attribute_words
+from xiaoer.nlu.attributes import category_in
+from xiaoer.nlu.text import normalize_text
 
 
 def fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def normalized_text(ctx: Context) -> str:
+    """This turn's text as NLU saw it (xiaoer.nlu.text): simplified, half-width, upper-case."""
+    message = ctx.tracker.latest_message or {}
+    return message.get("text_normalized") or normalize_text(ctx.text)
+
+
+def named_skus(ctx: Context) -> List[str]:
+    """SKUs the catalogue matcher attached to this turn's product entities."""
+    entities = (ctx.tracker.latest_message or {}).get("entities") or []
+    return [e["sku"] for e in entities if e.get("entity") == "product" and e.get("sku")]
 
 
 def resolve_product(ctx: Context, use_context: bool = True) -> Json | None:
@@ -123,11 +35,16 @@ def resolve_product(ctx: Context, use_context: bool = True) -> Json | None:
     The product in context is dropped when the buyer names another category
     ("这台冰箱多少升" right after talking about a TV).
     """
+    for sku in named_skus(ctx):
+        product = ctx.client.get_product(sku)
+        if product:
+            return product
     for name in ctx.entities("product"):
         hits = ctx.client.search_products(name)
         if hits:
             return hits[0]
-    hits = ctx.client.search_products(ctx.text) if ctx.text.strip() else []
+    text = normalized_text(ctx)
+    hits = ctx.client.search_products(text) if text.strip() else []
     if hits:
         return hits[0]
     sku = ctx.tracker.get_slot("product_sku") if use_context else None
@@ -154,17 +71,16 @@ def remember_product(ctx: Context, product: Json, topic: str) -> None:
 def attribute_names(product: Json, asked: str) -> List[str]:
     """Catalogue attribute names matching the buyer's words, best first."""
     attributes = product.get("attributes") or {}
-    folded = fold(asked)
+    folded = attribute_words.key(asked)
     if not folded:
         return []
-    exact = [k for k in attributes if fold(k) == folded]
+    exact = [k for k in attributes if attribute_words.key(k) == folded]
     if exact:
         return exact
-    candidates: List[str] = []
-    for word in sorted(ATTRIBUTE_SYNONYMS, key=len, reverse=True):
-        if word in folded:
-            candidates += [n for n in ATTRIBUTE_SYNONYMS[word] if n not in candidates]
-    contained = [k for k in attributes if fold(k) in folded or folded in fold(k)]
+    candidates = attribute_words.candidates(asked)
+    contained = [
+        k for k in attributes if attribute_words.key(k) in folded or folded in attribute_words.key(k)
+    ]
     candidates += [k for k in contained if k not in candidates]
     return candidates
 
@@ -174,11 +90,11 @@ def asked_attribute(ctx: Context) -> str | None:
     entities = ctx.entities("attribute")
     if entities:
         return entities[0]
-    folded = fold(ctx.text)
-    for word in sorted(ATTRIBUTE_SYNONYMS, key=len, reverse=True):
-        # One-character words ("升", "匹", "重") only right after a question word: "多少升", "几匹".
-        if word in folded and (len(word) > 1 or re.search(f"(多少|几|多){re.escape(word)}", folded)):
-            return word
+    text = normalized_text(ctx)
+    mentions = attribute_words.find_mentions(text)
+    if mentions:
+        start, end, _ = min(mentions, key=lambda m: len(m[2]))  # the most specific word
+        return text[start:end]
     return ctx.tracker.get_slot("attribute")
 
 
@@ -219,6 +135,21 @@ def answer_stock(ctx: Context, product: Json) -> None:
         )
 
 
+def not_in_category(ctx: Context, category: str, asked: str) -> bool:
+    """Say so when no product of the category has the attribute ("冰箱的刷新率")."""
+    products = [p for p in ctx.client.list_products() if p.get("category") == category]
+    known: List[str] = []
+    for product in products:
+        known += [k for k in product.get("attributes") or {} if k not in known]
+    if not known:
+        return False  # the store sells none: let the buyer name the product
+    wanted = set(attribute_words.candidates(asked)) | {asked}
+    if wanted & set(known):
+        return False
+    ctx.say(f"{category}没有“{asked}”这项参数哦。{category}可以问我：{'、'.join(known[:12])}。")
+    return True
+
+
 class ActionProductAttribute(StoreAction):
     action_name = "action_product_attribute"
 
@@ -232,6 +163,9 @@ class ActionProductAttribute(StoreAction):
             ctx.set("attribute", attribute)
         unknown = named_but_unknown(ctx)
         ctx.set("last_topic", "product_attribute")
+        category = category_in(ctx.text)
+        if not unknown and attribute and category and not_in_category(ctx, category, attribute):
+            return
         if unknown:
             ctx.say(f"没有找到“{unknown}”这款商品，请核对一下型号，或者发商品链接/名称给我～")
         else:
@@ -262,14 +196,6 @@ def budget_in(text: str) -> float | None:
         # Small bare numbers are sizes or areas ("20平", "65寸"), not money.
         if value >= 500:
             return value
-    return None
-
-
-def category_in(text: str) -> str | None:
-    folded = fold(text)
-    for category, words in CATEGORY_WORDS.items():
-        if any(w in folded for w in words):
-            return category
     return None
 
 

@@ -289,3 +289,80 @@ def test_category_with_nothing_in_stock(store, tracker, run):
     outcome = run(ActionProductRecommendation(store), tracker("recommend_tv_budget", text="推荐个空调"))
 
     assert outcome.text == "空调暂时没有合适的有货型号，可以转人工客服帮您看看～"
+
+
+# --- catalogue entities, normalised text, wrong category ------------------------------------------
+
+FRIDGE_ATTRIBUTES = "门款式、制冷方式、冷藏室容积、冷冻室容积、能效等级、产品尺寸、总容积"
+
+
+def test_catalogue_entity_is_resolved_by_its_sku(store, tracker, run):
+    """The NLU catalogue matcher names the SKU: no search, even for a fuzzy mention."""
+    text = "65寸的E7K几级能效"
+    product = entity("product", "65寸的E7K", text, extractor="CatalogueEntityExtractor")
+    product.update(value="65E7K", sku="TV-65E7K")
+    turn = {"text": text, "entities": [product, entity("attribute", "几级能效", text)]}
+    turn["entities"][1]["value"] = "能效等级"
+    outcome = run(ActionProductAttribute(store), tracker("attribute_refresh_rate", **turn))
+
+    assert outcome.text == "65E7K 的能效等级是 一级能效。"
+    assert store.called("get_product") == [("TV-65E7K",)]
+    assert store.called("search_products") == []
+
+
+def test_traditional_full_width_text_without_entities(store, tracker, run):
+    outcome = run(
+        ActionProductAttribute(store),
+        tracker("attribute_refresh_rate", text="這台６５ｅ７ｋ的解析度是多少", entities=[]),
+    )
+
+    assert outcome.text == "65E7K 的分辨率是 3840×2160（4K）。"
+
+
+def test_normalised_text_from_nlu_is_used(store, tracker, run):
+    state = tracker("attribute_refresh_rate", text="這台６５ｅ７ｋ的刷新率", entities=[])
+    state.latest_message["text_normalized"] = "这台65E7K的刷新率"
+    outcome = run(ActionProductAttribute(store), state)
+
+    assert outcome.text == "65E7K 的刷新率是 144Hz。"
+    assert store.called("search_products") == [("这台65E7K的刷新率",)]
+
+
+@pytest.mark.parametrize("slots", [{}, {"product_sku": "TV-65E7K", "product": "65E7K"}])
+def test_attribute_of_the_wrong_category(store, tracker, run, slots):
+    """ "冰箱的刷新率": fridges have none; say so and list what can be asked."""
+    outcome = run(
+        ActionProductAttribute(store),
+        tracker(
+            "attribute_refresh_rate",
+            text="冰箱的刷新率是多少",
+            entities=[entity("attribute", "刷新率", "冰箱的刷新率是多少")],
+            slots=slots,
+        ),
+    )
+
+    assert outcome.text == f"冰箱没有“刷新率”这项参数哦。冰箱可以问我：{FRIDGE_ATTRIBUTES}。"
+    assert "product_sku" not in outcome.slots
+    assert outcome.slot("last_topic") == "product_attribute"
+
+
+def test_attribute_the_category_has_still_asks_which_product(store, tracker, run):
+    outcome = run(
+        ActionProductAttribute(store),
+        tracker(
+            "attribute_refresh_rate",
+            text="冰箱的能效等级是多少",
+            entities=[entity("attribute", "能效等级", "冰箱的能效等级是多少")],
+        ),
+    )
+
+    assert outcome.responses == ["utter_ask_which_product"]
+
+
+def test_wrong_category_of_a_named_product_lists_its_attributes(store, tracker, run):
+    outcome = run(
+        ActionProductAttribute(store),
+        tracker("attribute_refresh_rate", **product_turn("520W冰箱的刷新率", "520W", "刷新率")),
+    )
+
+    assert outcome.text == f"520W（冰箱）没有“刷新率”这项参数哦。已登记的参数有：{FRIDGE_ATTRIBUTES}。"
