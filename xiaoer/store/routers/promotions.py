@@ -51,22 +51,40 @@ def get_promotion(promo_id: Id, engine: Engine = Depends(get_engine)) -> dict:
     return promotion_json(row)
 
 
+ENDED_LIMIT = 20
+
+
 @router.get("")
 def active_promotions(
     sku: str | None = None,
     active_at: str | None = None,
+    status: str = "active",
     engine: Engine = Depends(get_engine),
 ) -> List[dict]:
-    """Promotions running at active_at (default now), for sku when given; storewide ones count."""
+    """Promotions running at active_at (default now), for sku when given; storewide ones count.
+
+    status=ended (an extension) lists instead the ones that ended by then, the latest first,
+    so a buyer asking after a finished promotion can be told it is over.
+    """
     try:
         moment = parse_time(active_at) if active_at is not None else utc_now()
     except ValueError as exc:
         raise ApiError(400, f"active_at: {exc}", "active_at") from None
-    query = (
-        select(promotions)
-        .where(promotions.c.starts_at <= moment, promotions.c.ends_at > moment)
-        .order_by(promotions.c.starts_at, promotions.c.promo_id)
-    )
+    if status == "active":
+        query = (
+            select(promotions)
+            .where(promotions.c.starts_at <= moment, promotions.c.ends_at > moment)
+            .order_by(promotions.c.starts_at, promotions.c.promo_id)
+        )
+    elif status == "ended":
+        query = (
+            select(promotions)
+            .where(promotions.c.ends_at <= moment)
+            .order_by(promotions.c.ends_at.desc(), promotions.c.promo_id)
+            .limit(ENDED_LIMIT)
+        )
+    else:
+        raise ApiError(400, "status: must be active or ended", "status")
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     # JSON containment differs per database; the running promotions are few, so filter here.
