@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run train validate lint format test test-dialogue evaluate evaluate-cv lock clean
+.PHONY: help setup run train knowledge validate lint format test test-dialogue evaluate evaluate-cv lock clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ run: setup ## Set up, train if needed, and start store backend + action server +
 
 train: setup ## Train the Rasa model into models/
 	@$(BIN)/python -m xiaoer.run train
+
+knowledge: setup ## Build data/nlu/faq from knowledge/
+	@$(BIN)/python -m xiaoer.knowledge build
 
 validate: setup ## Check domain, stories, rules and NLU data for mistakes
 	@$(BIN)/python scripts/validate_data.py

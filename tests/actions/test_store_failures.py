@@ -49,9 +49,14 @@ def assert_apology_only(outcome) -> None:
 
 
 def test_every_store_action_is_covered(domain):
-    assert all_store_actions() == set(STORE_TURNS)
+    # action_faq answers from knowledge/ and asks the store only for order-conditioned answers; with
+    # the store down it serves the unconditional answer, apologising only when there is none
+    # (tests/actions/test_faq.py).
+    faq = {c for c in all_store_actions() if c.action_name == "action_faq"}
+    assert all_store_actions() - faq == set(STORE_TURNS)
     names = {cls().name() for cls in STORE_TURNS}
     plain = {"action_affirm", "action_deny", "action_handoff", "action_fallback"}
+    plain |= {"action_faq"}
     assert names == set(domain["actions"]) - plain
 
 
