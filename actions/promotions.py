@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timezone
 from typing import List
 
-from actions.api.store import Json
+from actions.api.store import Json, StoreUnavailable
 from actions.common import (
     Context,
     StoreAction,
@@ -14,7 +16,8 @@ from actions.common import (
     unknown_order,
     yuan,
 )
-from actions.products import remember_product, resolve_product
+from actions.products import normalized_text, remember_product, resolve_product
+from xiaoer.nlu.text import normalize_text
 
 KIND_LABELS = {
     "discount": "直降",
@@ -33,9 +36,77 @@ def promotion_line(ctx: Context, promo: Json) -> str:
     return f"• 【{label}】{promo.get('title', '')}：{promo.get('description', '')}{ends}"
 
 
+# Names buyers give a sales event; each group is one event ("双11" is "双十一").
+EVENT_NAMES = [
+    ("双十一", "双11", "1111", "11.11"),
+    ("双十二", "双12", "1212", "12.12"),
+    ("618",),
+    ("年货节",),
+    ("春节",),
+    ("元旦",),
+    ("五一", "劳动节"),
+    ("国庆",),
+    ("中秋",),
+    ("开学季", "开学"),
+    ("周年庆",),
+    ("会员日",),
+    ("黑五", "黑色星期五"),
+    ("以旧换新",),
+]
+
+
+def event_keys(text: str) -> set:
+    """The sales events a text names, as the first name of each group."""
+    folded = normalize_text(text).replace(" ", "")
+    return {group[0] for group in EVENT_NAMES if any(name in folded for name in group)}
+
+
+def named_promotions(ctx: Context, promos: List[Json]) -> List[Json]:
+    """Promotions the buyer names: by event ("双11的活动") or by a title word ("焕新")."""
+    text = normalized_text(ctx).replace(" ", "")
+    asked = event_keys(text)
+    named = []
+    for promo in promos:
+        title = promo.get("title") or ""
+        words = [w for w in re.split(r"[\s·，,:：!！]+", normalize_text(title)) if len(w) >= 2]
+        if (asked and asked & event_keys(title)) or any(w in text for w in words):
+            named.append(promo)
+    return named
+
+
+def has_ended(ctx: Context, promo: Json) -> bool:
+    until = ctx.local(promo.get("ends_at"))
+    return until is not None and until <= datetime.now(timezone.utc)
+
+
+def answer_ended(ctx: Context, ended: List[Json], active: List[Json]) -> None:
+    """The promotion asked about is over: say when it ended, and what runs instead."""
+    parts = []
+    for promo in ended[:2]:
+        until = ctx.local(promo.get("ends_at"))
+        when = f"（{ctx.day(until)} {until:%H:%M} 截止）" if until else ""
+        parts.append(f"“{promo.get('title', '')}”活动已结束{when}")
+    head = "，".join(parts) + "，现在不能再享受了哦。"
+    ctx.set("last_topic", "promotion")
+    if active:
+        lines = "\n".join(promotion_line(ctx, p) for p in active[:6])
+        ctx.say(f"{head}现在进行中的活动：\n{lines}")
+    else:
+        ctx.say(f"{head}店铺目前没有进行中的活动，大促前会提前预告，记得关注店铺哦～")
+
+
 def answer_promotions(ctx: Context, product: Json | None) -> None:
     sku = product["sku"] if product else None
     promos = [p for p in ctx.client.active_promotions(sku) if p.get("kind") != "price_protection"]
+    if not named_promotions(ctx, promos):
+        try:
+            over = [p for p in ctx.client.ended_promotions(sku) if has_ended(ctx, p)]
+            ended = named_promotions(ctx, over)
+        except StoreUnavailable:
+            ended = []  # the running promotions are known; answer with those
+        if ended:
+            answer_ended(ctx, ended, promos)
+            return
     if product:
         remember_product(ctx, product, "promotion")
         name = short_name(product)

@@ -75,3 +75,9 @@ class StoreClient:
     def active_promotions(self, sku: str | None = None) -> List[Json]:
         params = {"sku": sku} if sku else None
         return self._get("/api/promotions", params) or []
+
+    def ended_promotions(self, sku: str | None = None) -> List[Json]:
+        """Promotions already over, latest first (?status=ended, a reference-backend extension;
+        a store without it answers the running ones, which callers filter out by ends_at)."""
+        params = {"status": "ended", **({"sku": sku} if sku else {})}
+        return self._get("/api/promotions", params) or []

@@ -212,6 +212,17 @@ class FakeStore:
         ]
         return copy.deepcopy(active)
 
+    def ended_promotions(self, sku: str | None = None) -> List[Json]:
+        """Promotions already over, the latest ended first (the store's ?status=ended)."""
+        self._call("ended_promotions", sku)
+        moment = now()
+        ended = [
+            p
+            for p in self.promotions.values()
+            if parse(p["ends_at"]) <= moment and (sku is None or not p["skus"] or sku in p["skus"])
+        ]
+        return copy.deepcopy(sorted(ended, key=lambda p: parse(p["ends_at"]), reverse=True))
+
     def called(self, method: str) -> List[Tuple[Any, ...]]:
         return [args for name, args in self.calls if name == method]
 

@@ -215,3 +215,96 @@ def test_promotion_end_time_is_in_store_time(store, tracker, run):
     outcome = run(ActionPromotions(store), tracker("promotion_question"))
 
     assert f"（截止 {day(ends)} 23:59）" in outcome.text
+
+
+# --- a promotion that has ended -------------------------------------------------------------------
+
+
+def test_asking_about_an_ended_promotion_says_it_is_over_and_what_runs(store, tracker, run):
+    seed_promotions(store)
+    store.put_promotion(
+        "P-1111", "双十一狂欢", "全场9折", "discount", starts_at=ago(days=15), ends_at=ago(days=3)
+    )
+
+    outcome = run(
+        ActionPromotions(store),
+        tracker("new_conversation", text="双11的优惠还能用吗", intent="ask_promotion"),
+    )
+
+    ended = parse(store.promotions["P-1111"]["ends_at"]).astimezone(SHANGHAI)
+    lines = outcome.text.splitlines()
+    assert lines[0] == (
+        f"“双十一狂欢”活动已结束（{day(ended)} {ended:%H:%M} 截止），现在不能再享受了哦。现在进行中的活动："
+    )
+    assert {line.split("：")[0] for line in lines[1:]} == {
+        "• 【优惠券】全店满减券",
+        "• 【直降】E7K 限时直降",
+        "• 【赠品】冰箱赠品",
+    }
+    assert outcome.slots == {"last_topic": "promotion"}
+
+
+def test_ended_promotion_named_by_title_with_nothing_running(store, tracker, run):
+    store.put_promotion(
+        "P-OLD", "五一焕新", "已结束的活动", "discount", starts_at=ago(days=30), ends_at=ago(days=20)
+    )
+
+    outcome = run(
+        ActionPromotions(store),
+        tracker("new_conversation", text="五一焕新活动還有嗎", intent="ask_promotion"),
+    )
+
+    assert outcome.text.startswith("“五一焕新”活动已结束（")
+    assert outcome.text.endswith("店铺目前没有进行中的活动，大促前会提前预告，记得关注店铺哦～")
+
+
+def test_a_running_promotion_with_the_same_event_name_wins(store, tracker, run):
+    store.put_promotion(
+        "P-1111-OLD", "双十一狂欢", "去年的", "discount", starts_at=ago(days=380), ends_at=ago(days=360)
+    )
+    store.put_promotion("P-1111", "双11狂欢", "全场9折", "discount", ends_at=ahead(days=2))
+
+    outcome = run(
+        ActionPromotions(store),
+        tracker("new_conversation", text="双十一活动还有吗", intent="ask_promotion"),
+    )
+
+    assert outcome.text.startswith("店铺正在进行的活动：\n• 【直降】双11狂欢")
+    assert store.called("ended_promotions") == []
+
+
+def test_ended_promotions_unavailable_still_lists_the_running_ones(store, tracker, run):
+    seed_promotions(store)
+    store.down_methods = {"ended_promotions"}
+
+    outcome = run(
+        ActionPromotions(store),
+        tracker("new_conversation", text="双11的活动还有吗", intent="ask_promotion"),
+    )
+
+    assert outcome.text.startswith("店铺正在进行的活动：")
+
+
+def test_general_question_does_not_mention_ended_ones(store, tracker, run):
+    seed_promotions(store)  # P-OLD "五一焕新" ended 20 days ago
+
+    outcome = run(
+        ActionPromotions(store), tracker("new_conversation", text="最近有什么活动", intent="ask_promotion")
+    )
+
+    assert "结束" not in outcome.text.splitlines()[0]
+    assert "五一焕新" not in outcome.text
+
+
+def test_a_store_without_the_ended_extension_is_not_misread(store, tracker, run):
+    """A store ignoring ?status=ended answers the running ones: none of them is "over"."""
+    store.put_promotion("P-1111", "双十一狂欢", "全场9折", "discount", ends_at=ahead(days=2))
+    store.ended_promotions = lambda sku=None: store.active_promotions(sku)
+
+    outcome = run(
+        ActionPromotions(store),
+        tracker("new_conversation", text="双十二还有优惠吗", intent="ask_promotion"),
+    )
+
+    assert "已结束" not in outcome.text
+    assert outcome.text.startswith("店铺正在进行的活动：\n• 【直降】双十一狂欢")
