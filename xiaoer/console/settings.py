@@ -26,6 +26,8 @@ class ConsoleSettings(BaseSettings):
     store_timeout: float = Field(3.0, env="XIAOER_STORE_TIMEOUT")
     # Where the buyer's browser reaches Rasa's socket.io channel (the chat page connects there).
     chat_socket_url: str = Field("", env="XIAOER_CHAT_SOCKET_URL")
+    # Times in the console are shown on the store's clock.
+    store_timezone: str = Field("Asia/Shanghai", env="XIAOER_STORE_TIMEZONE")
     session_hours: float = Field(8.0, env="XIAOER_CONSOLE_SESSION_HOURS")
     # Set when served over HTTPS (behind a TLS proxy): cookies then carry the Secure flag.
     secure_cookies: bool = Field(False, env="XIAOER_CONSOLE_SECURE_COOKIES")

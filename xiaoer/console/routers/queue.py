@@ -22,6 +22,7 @@ def console_page(request: Request, session: Session, conversation_id: str = "") 
             agent=session.agent,
             csrf_token=session.csrf_token,
             conversation_id=conversation_id,
+            timezone=request.app.state.service.settings.store_timezone,
         )
     )
 

@@ -12,6 +12,15 @@
   var lastBuyerEvent = null;
   var lastSlots = null;
   var queueItems = [];
+  var zone = { timeZone: root.dataset.timezone || undefined };
+
+  function timeOf(value) {
+    return new Date(value).toLocaleTimeString("zh-CN", zone);
+  }
+
+  function dateTimeOf(value) {
+    return new Date(value).toLocaleString("zh-CN", zone);
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -102,7 +111,7 @@
         var label = ROLE_LABEL[message.role] + (message.agent ? " " + message.agent : "");
         var head = el("div", "msg-head");
         head.appendChild(el("span", "who", label));
-        if (message.at) head.appendChild(el("time", "at", new Date(message.at).toLocaleTimeString("zh-CN")));
+        if (message.at) head.appendChild(el("time", "at", timeOf(message.at)));
         li.appendChild(head);
         var bubble = el("div", "bubble", message.text);
         if (message.custom && message.custom.type) {
@@ -142,6 +151,8 @@
   // --- suggestions --------------------------------------------------------
 
   function renderSuggestions(suggestions) {
+    var transcript = document.getElementById("transcript");
+    var pinned = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 80;
     var list = document.getElementById("suggestion-list");
     var status = document.getElementById("suggestion-status");
     clear(list);
@@ -197,6 +208,8 @@
       });
       list.appendChild(li);
     });
+    // The suggestions take room from the transcript: keep its latest message in view.
+    if (pinned) transcript.scrollTop = transcript.scrollHeight;
   }
 
   function loadSuggestions() {
@@ -236,10 +249,10 @@
       shipment.className = "";
       shipment.appendChild(fact("承运", panel.shipment.carrier));
       shipment.appendChild(fact("运单号", panel.shipment.tracking_no));
-      if (panel.shipment.eta) shipment.appendChild(fact("预计送达", new Date(panel.shipment.eta).toLocaleString("zh-CN")));
+      if (panel.shipment.eta) shipment.appendChild(fact("预计送达", dateTimeOf(panel.shipment.eta)));
       if (panel.shipment.latest) {
         shipment.appendChild(fact("最新", panel.shipment.latest.description));
-        shipment.appendChild(fact("", (panel.shipment.latest.location || "") + " " + new Date(panel.shipment.latest.time).toLocaleString("zh-CN")));
+        shipment.appendChild(fact("", (panel.shipment.latest.location || "") + " " + dateTimeOf(panel.shipment.latest.time)));
       }
     } else {
       shipment.className = "muted";
