@@ -95,6 +95,7 @@ def test_build_report_figures(project):
     assert report["trigger"]["rate"] == 1.0
     assert [o["heldout"] for o in report["overlaps"]] == ["在吗？"]
     assert report["data"]["heldout_files"] == {"intents.yml": 3, "kb_a.yml": 2}
+    assert report["data"]["heldout_file_accuracy"] == {"intents.yml": pytest.approx(2 / 3), "kb_a.yml": 1.0}
     assert report["data"]["training_examples"] == 2
     assert report["data"]["knowledge_entries"] == 2
 

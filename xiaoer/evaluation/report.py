@@ -91,7 +91,13 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     "held-out messages",
                     f"{data['heldout_messages']} ({data['heldout_kb_messages']} with a KB entry)",
                 ],
-                ["held-out files", ", ".join(f"{k}: {v}" for k, v in data["heldout_files"].items())],
+                [
+                    "held-out files (messages, intent accuracy)",
+                    ", ".join(
+                        f"{k}: {v} ({data.get('heldout_file_accuracy', {}).get(k, 0.0):.3f})"
+                        for k, v in data["heldout_files"].items()
+                    ),
+                ],
                 ["training examples", f"{data['training_examples']} over {data['training_intents']} intents"],
                 [
                     "knowledge base",

@@ -115,8 +115,11 @@ def build_report(
         matcher = TfidfFaqMatcher([(text, f"{intent}/{entry}") for text, intent, entry, _ in kb])
         baseline = baseline_top_k(matcher, kb_messages)
     files: dict[str, int] = defaultdict(int)
-    for m in messages:
-        files[m.source.split(":")[0]] += 1
+    file_right: dict[str, int] = defaultdict(int)
+    for m, p in zip(messages, predictions, strict=True):
+        name = m.source.split(":")[0]
+        files[name] += 1
+        file_right[name] += p.predicted_intent == p.gold_intent
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": model,
@@ -124,6 +127,7 @@ def build_report(
         "threshold_source": threshold_source,
         "data": {
             "heldout_files": dict(sorted(files.items())),
+            "heldout_file_accuracy": {name: file_right[name] / n for name, n in sorted(files.items())},
             "heldout_messages": len(messages),
             "heldout_kb_messages": len(kb_messages),
             "training_examples": len(training),
