@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # CI trains models/xiaoer.tar.gz before pytest; a developer may point at another model.
 MODEL = Path(os.environ.get("XIAOER_TEST_MODEL") or ROOT / "models" / "xiaoer.tar.gz")
+# Seconds Rasa may take to load the model; a busy shared machine may need more than CI does.
+START_TIMEOUT = float(os.environ.get("XIAOER_TEST_START_TIMEOUT", "240"))
 
 
 class Stack:
@@ -96,7 +98,7 @@ class Stack:
             ],
         )  # fmt: skip
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.logs["actions"])
-        wait_until_up(f"{self.rasa_url}/", rasa, self.logs["rasa"])
+        wait_until_up(f"{self.rasa_url}/", rasa, self.logs["rasa"], timeout=START_TIMEOUT)
 
     def start_console(self) -> None:
         if "console" in self.processes and self.processes["console"].poll() is None:
