@@ -35,6 +35,7 @@
   }
 
   function safeUrl(value) {
+    if (typeof value !== "string" || !value.trim()) return null;
     try {
       var url = new URL(String(value), window.location.href);
       return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
