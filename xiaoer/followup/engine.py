@@ -631,12 +631,12 @@ class FollowupEngine:
         scenario = self.book.by_name.get(job["scenario"])
         if scenario is None:
             return self._finish("skipped", now, "scenario no longer in followup.yml")
-        due = from_db(job["due_at"])
-        if scenario.expires is not None and now > due + scenario.expires:
-            return self._finish("skipped", now, f"too late: more than {scenario.expires} after due")
         reason = self._condition_fails(scenario, job, facts, now)
         if reason:
             return self._finish("skipped", now, reason)
+        due = from_db(job["due_at"])
+        if scenario.expires is not None and now > due + scenario.expires:
+            return self._finish("skipped", now, f"too late: more than {scenario.expires} after due")
         if scenario.kind == "marketing":
             quiet = self.book.quiet_hours
             local = now.astimezone(self.tz)

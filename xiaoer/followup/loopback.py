@@ -124,7 +124,10 @@ class RasaReceiver(_Base):
 
 
 class FeedStore(_Base):
-    """A store serving only what the engine reads: the event feed, buyers, orders, promotions."""
+    """A store serving only what the engine reads: the event feed, buyers, orders, promotions.
+
+    Promotions are served as given (no filtering by time): tests put in the ones that are active.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,8 +135,11 @@ class FeedStore(_Base):
         self.buyers: Dict[str, Dict[str, Any]] = {}
         self.orders: Dict[str, Dict[str, Any]] = {}
         self.promotions: List[Dict[str, Any]] = []
+        self.down = False  # every request answers 503
 
     def get(self, handler) -> tuple:
+        if self.down:
+            return 503, {"error": "unavailable"}
         parsed = urlparse(handler.path)
         parts = parsed.path.strip("/").split("/")
         query = parse_qs(parsed.query)
