@@ -224,7 +224,9 @@ def _scenario(raw: Any, index: int) -> Scenario:
         promotion_active=bool(condition.get("promotion_active", False)),
         segment=segment,
         segment_days=segment_days,
-        per_buyer_per_day=_positive_int(per_day, f"{where}.limits.per_buyer_per_day") if per_day else None,
+        per_buyer_per_day=None
+        if per_day is None
+        else _positive_int(per_day, f"{where}.limits.per_buyer_per_day"),
         expires=parse_duration(raw["expires"], f"{where}.expires") if raw.get("expires") else None,
         conversion=conversion,
     )
@@ -260,7 +262,7 @@ def parse_book(data: Any) -> Book:
     return Book(
         scenarios=scenarios,
         quiet_hours=quiet_hours,
-        marketing_daily_cap=_positive_int(cap, "settings.marketing_daily_cap") if cap else None,
+        marketing_daily_cap=None if cap is None else _positive_int(cap, "settings.marketing_daily_cap"),
         attribution_window=parse_duration(
             settings.get("attribution_window", "24h"), "settings.attribution_window"
         ),
