@@ -142,6 +142,7 @@ def ready() -> None:
     wait_for("Rasa", f"http://127.0.0.1:{settings.rasa_port}/", deadline)
     console = console_url()
     wait_for("agent console", f"{console}/health", deadline)
+    wait_for("follow-up engine", f"http://127.0.0.1:{settings.followup_port}/health", deadline)
     ensure_dev_agent()
     print(
         f"""

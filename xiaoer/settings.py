@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     rasa_port: int = Field(5005, env="XIAOER_RASA_PORT")
     rasa_token: str = Field("", env="XIAOER_RASA_TOKEN")
     action_port: int = Field(5055, env="XIAOER_ACTION_PORT")
+    # Follow-up engine (xiaoer/followup/settings.py reads the rest of its configuration)
+    followup_port: int = Field(8010, env="XIAOER_FOLLOWUP_PORT")
     tracker_database_url: str = Field(
         f"sqlite:///{VAR_DIR / 'tracker.db'}", env="XIAOER_TRACKER_DATABASE_URL"
     )

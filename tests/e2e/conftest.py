@@ -58,6 +58,18 @@ class Stack:
                 "XIAOER_STORE_ID": "haiyue",
             }
         )
+        # Follow-up engine (started on demand by start_followup); its clock is real time plus the
+        # seconds in followup_clock, which move_followup_clock sets (a test-only switch).
+        self.followup_port = free_port()
+        self.followup_clock = workdir / "followup-clock"
+        self.env.update(
+            {
+                "XIAOER_FOLLOWUP_PORT": str(self.followup_port),
+                "XIAOER_FOLLOWUP_DATABASE_URL": f"sqlite:///{workdir / 'followup.db'}",
+                "XIAOER_FOLLOWUP_TEST_CLOCK_FILE": str(self.followup_clock),
+                "XIAOER_FOLLOWUP_POLL_SECONDS": "0.3",
+            }
+        )
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
             (ROOT / "endpoints.yml")
@@ -105,6 +117,16 @@ class Stack:
             return
         process = self.spawn("console", [str(BIN / "python"), "-m", "xiaoer.console"])
         wait_until_up(f"{self.console_url}/health", process, self.logs["console"], timeout=60)
+
+    def start_followup(self) -> None:
+        if "followup" in self.processes and self.processes["followup"].poll() is None:
+            return
+        process = self.spawn("followup", [str(BIN / "python"), "-m", "xiaoer.followup"])
+        url = f"http://127.0.0.1:{self.followup_port}/health"
+        wait_until_up(url, process, self.logs["followup"], timeout=60)
+
+    def move_followup_clock(self, seconds: float) -> None:
+        self.followup_clock.write_text(str(seconds))
 
     def add_agent(self, store_id: str, login: str, password: str) -> None:
         subprocess.run(

@@ -37,6 +37,8 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         "XIAOER_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         "XIAOER_CONSOLE_PORT": str(console_port),
         "XIAOER_ASSIST_DATABASE_URL": f"sqlite:///{tmp_path / 'assist.db'}",
+        "XIAOER_FOLLOWUP_PORT": str(free_port()),
+        "XIAOER_FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'followup.db'}",
         "XIAOER_DEV_AGENT_PASSWORD": "run-test-agent-password",
     }
     log = tmp_path / "run.log"

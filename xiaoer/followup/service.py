@@ -83,6 +83,10 @@ class Worker:
 
     def _ingest_step(self) -> bool:
         if self.engine.cursor() is None:
+            if not self.engine.sender.healthy():
+                # First start: wait for the whole stack (make run loads the demo store meanwhile), so
+                # "latest" means after the history, and the first notices have somewhere to go.
+                raise StoreUnavailable("Rasa (first start waits for it)")
             if self.start_from == "latest":
                 cursor = self.engine.skip_to_feed_end()
                 logger.info("followup: first start, the store's past events skipped (cursor %s)", cursor)
