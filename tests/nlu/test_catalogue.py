@@ -124,6 +124,7 @@ def test_catalogue_product_replaces_overlapping_extractor_guesses(index) -> None
         ("attribute", "能效等级", "DIET"),
     ]
     assert found[0]["sku"] == "HY-TV-65E7K"
+    assert found[1]["processors"] == [EXTRACTOR]  # who changed DIET's value, as Rasa records it
     assert norm[found[1]["start"] : found[1]["end"]] == "几级能效"
 
 

@@ -318,8 +318,9 @@ def merge_entities(text: str, entities: List[Json], index: CatalogueIndex | None
         ]
         if overlapping:
             for entity in overlapping:
-                if value != word or len(names) == 1:
+                if (value != word or len(names) == 1) and entity.get("value") != value:
                     entity["value"] = value
+                    entity["processors"] = [*entity.get("processors", []), EXTRACTOR]
             continue
         result.append(
             {
