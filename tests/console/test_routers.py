@@ -75,12 +75,17 @@ def test_unknown_conversation_is_404(waiting: Console) -> None:
 
 
 def test_transcript_marks_bot_agent_and_buyer_parts(waiting: Console) -> None:
-    from rasa.shared.core.events import BotUttered
+    from rasa.shared.core.events import BotUttered, UserUttered
 
     save_tracker(
         waiting.tracker_db,
         ALICE,
-        [BotUttered("我是客服小美，马上为您查询。", metadata={"agent": "alice"}, timestamp=1_700_003_700.0)],
+        [
+            UserUttered.create_external("EXTERNAL_agent_handback", []),
+            BotUttered(
+                "我是客服小美，马上为您查询。", metadata={"agent": "alice"}, timestamp=1_700_003_700.0
+            ),
+        ],
     )
     conversation = waiting.client.get(f"/api/conversations/{ALICE}").json()
     roles = [(m["role"], m["text"]) for m in conversation["messages"]]
@@ -89,6 +94,8 @@ def test_transcript_marks_bot_agent_and_buyer_parts(waiting: Console) -> None:
     assert ("system", "已转人工") in roles
     assert ("agent", "我是客服小美，马上为您查询。") in roles
     assert roles[-1] == ("agent", "我是客服小美，马上为您查询。")
+    # A triggered intent is not something the buyer said.
+    assert not any("EXTERNAL" in text for _, text in roles)
     assert conversation["paused"] is True
     assert conversation["slots"] == {"order_id": SHIPPED_ORDER}
     bot = next(m for m in conversation["messages"] if m["text"] == "您的订单已发货。")
@@ -206,6 +213,8 @@ def test_edit_reject_free_text_and_hand_back(waiting: Console) -> None:
         == 200
     )
     assert waiting.rasa.handed_back == [(ALICE, "alice")]
+    # The paused conversation gets the action_listen the hand-back rule needs.
+    assert waiting.rasa.appended == [(ALICE, [{"event": "action", "name": "action_listen"}])]
 
 
 def test_rasa_down_gets_a_clear_error_and_the_suggestion_stays_open(waiting: Console) -> None:

@@ -187,13 +187,16 @@ class TrackerReader:
             except ValueError:
                 data = {}
             kind = row.type_name
+            meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+            if kind == "user" and meta.get("is_external"):
+                # Triggered intents (hand-back, follow-ups) are not something the buyer said.
+                continue
             if kind == "user":
                 text = data.get("text") or ""
                 messages.append(TranscriptMessage(row.id, "buyer", text, _iso(row.timestamp)))
             elif kind == "bot":
-                meta = data.get("metadata") or {}
                 payload = data.get("data") or {}
-                agent = meta.get("agent") if isinstance(meta, dict) else None
+                agent = meta.get("agent")
                 custom = payload.get("custom") if isinstance(payload.get("custom"), dict) else None
                 text = data.get("text") or (custom or {}).get("text") or ""
                 messages.append(

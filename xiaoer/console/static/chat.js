@@ -154,7 +154,9 @@
     scrollDown();
   }
 
-  var socket = window.io(root.dataset.socketUrl, { path: "/socket.io" });
+  // Long-polling only: Rasa 3.6's Sanic server fails the websocket upgrade with its pinned
+  // aiohttp (the client would fall back to polling anyway, after an error in Rasa's log).
+  var socket = window.io(root.dataset.socketUrl, { path: "/socket.io", transports: ["polling"] });
   var ready = false;
 
   socket.on("connect", function () {
