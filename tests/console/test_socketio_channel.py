@@ -34,6 +34,12 @@ def test_custom_payload_is_emitted_whole_under_custom() -> None:
     assert "room" not in FOLDED
 
 
+def test_text_beside_a_custom_payload_is_not_sent_twice() -> None:
+    buttons = [{"title": "转人工", "payload": "/request_human"}]
+    emitted = send({"text": FOLDED["text"], "custom": FOLDED, "buttons": buttons})
+    assert emitted == [("bot_uttered", {"custom": {**FOLDED, "buttons": buttons}}, "buyer-1")]
+
+
 def test_text_and_buttons_are_quick_replies() -> None:
     emitted = send(
         {"text": "请选择订单", "buttons": [{"title": "订单A", "payload": '/inform{"order_id":"1"}'}]}

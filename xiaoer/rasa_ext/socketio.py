@@ -38,6 +38,18 @@ def allowed_origins(environ: Dict[str, str] | None = None) -> List[str]:
 
 
 class XiaoerSocketIOOutput(SocketIOOutput):
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        custom = message.get("custom")
+        if isinstance(custom, dict):
+            # A rich answer carries its own fallback text; a bot event with text *and* custom (an
+            # agent sending a suggestion) would otherwise reach the buyer twice.
+            payload = dict(custom)
+            if message.get("buttons") and not payload.get("buttons"):
+                payload["buttons"] = message["buttons"]
+            await self.send_custom_json(recipient_id, payload)
+            return
+        await super().send_response(recipient_id, message)
+
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         # One argument, as the web chat expects: {"custom": PAYLOAD}.
         await self._send_message(recipient_id, {"custom": json_message})
