@@ -34,15 +34,21 @@ def test_worker_skips_history_on_first_start_then_follows_the_feed(engine, clock
 
 def test_worker_waits_quietly_while_rasa_is_down(engine, clock, rasa, store, order_event):
     rasa.down = True
+    store.add_event(order_event("order_shipped", "O1"))
     worker = Worker(engine, poll_interval=0.05, start_from="earliest")
     worker.start()
     try:
-        store.add_event(order_event("order_shipped", "O1"))
-        eventually(lambda: len(jobs(engine)) == 1)
         time.sleep(0.5)
-        assert jobs(engine)[0]["attempts"] == 0  # no attempt burnt while Rasa is not up
+        assert engine.cursor() is None  # a first start waits for the whole stack
         rasa.down = False
         eventually(lambda: len(sent(rasa)) == 1)
+        rasa.down = True
+        store.add_event(order_event("order_shipped", "O2"))
+        eventually(lambda: len(jobs(engine)) == 2)
+        time.sleep(0.5)
+        assert jobs(engine)[1]["attempts"] == 0  # no attempt burnt while Rasa is not up
+        rasa.down = False
+        eventually(lambda: len(sent(rasa)) == 2)
     finally:
         worker.shutdown()
 
