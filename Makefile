@@ -41,6 +41,13 @@ test: ## The whole suite, from a fresh machine: setup, lint, validate, train, py
 test-dialogue: ## Rasa conversation tests (tests/test_*.yml) against the trained model
 	@$(BIN)/rasa test core --e2e --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
 
+.PHONY: followup-report bench-followup
+followup-report: setup ## Follow-up engine: per-scenario sent / skipped / failed / converted counts and GMV
+	@$(BIN)/python -m xiaoer.followup report
+
+bench-followup: setup ## Follow-up engine benchmark: 100,000 events over 10,000 buyers on loopback
+	@$(BIN)/python -m xiaoer.followup bench
+
 evaluate: setup ## Trained model on the held-out set eval/heldout: report in results/evaluation (MODEL=path)
 	@$(BIN)/python -m xiaoer.evaluate --model $(or $(MODEL),models/xiaoer.tar.gz)
 
