@@ -204,7 +204,9 @@ class Suggester:
             answer = {
                 "id": entry.get("id"),
                 "responses": (domain.get("responses") or {}).get(utter) or [],
-                "confidence": entry.get("confidence"),
+                # As if the selector were sure of this entry: the action then gives the entry's
+                # answer, not a "did you mean" list; the agent judges it by the real confidence.
+                "confidence": 1.0,
                 "intent_response_key": key,
                 "utter_action": utter,
             }
