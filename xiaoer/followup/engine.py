@@ -144,6 +144,28 @@ def _insert(conn: Connection):
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
+def _bulk_insert_ignore(conn: Connection, table, key: str, rows: List[Dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT (key) DO NOTHING for many rows through the driver's executemany.
+
+    The hot path of ingestion: SQLAlchemy's per-row parameter processing cost more than the
+    inserts. SQLite gets times in SQLAlchemy's own storage format, so they compare as its reads do.
+    """
+    columns = list(rows[0])
+    sqlite_times = conn.dialect.name == "sqlite"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({key}) DO NOTHING"
+    )
+
+    def value(item: Any) -> Any:
+        if sqlite_times and isinstance(item, datetime):
+            return item.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return item
+
+    conn.exec_driver_sql(sql, [tuple(value(row[c]) for c in columns) for row in rows])
+
+
 def _chunks(items: List[Any], size: int = 500) -> Iterable[List[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -393,9 +415,8 @@ class FollowupEngine:
                 }
             )
             results.append(IngestResult(event.event_id, False, outcome, reason or late, count))
-        insert_ = _insert(conn)
         if event_rows:
-            conn.execute(insert_(db.events).on_conflict_do_nothing(index_elements=["event_id"]), event_rows)
+            _bulk_insert_ignore(conn, db.events, "event_id", event_rows)
         if new_orders:
             conn.execute(insert(db.orders), [tracked[o] for o in new_orders])
         if changed_orders - new_orders:
@@ -411,7 +432,7 @@ class FollowupEngine:
             )  # fmt: skip
         converts.write()
         if job_rows:
-            conn.execute(insert_(db.jobs).on_conflict_do_nothing(index_elements=["job_key"]), job_rows)
+            _bulk_insert_ignore(conn, db.jobs, "job_key", job_rows)
         return results
 
     @staticmethod
