@@ -86,7 +86,10 @@ def test_hand_back_resumes_then_lets_the_bot_say_it_is_back(rasa):
     RasaClient(rasa.url, TOKEN).hand_back("buyer-1", "agent-li")
 
     resume, trigger = rasa.requests
-    assert [(e["event"], e["metadata"]) for e in resume.body] == [("resume", {"agent": "agent-li"})]
+    assert [(e["event"], e.get("name"), e.get("metadata")) for e in resume.body] == [
+        ("resume", None, {"agent": "agent-li"}),
+        ("action", "action_listen", None),
+    ]
     assert trigger.path == "/conversations/buyer-1/trigger_intent"
     assert trigger.body == {"name": "EXTERNAL_agent_handback", "entities": {}}
     assert trigger.query == {"token": TOKEN, "output_channel": "latest"}

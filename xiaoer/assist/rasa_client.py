@@ -105,8 +105,12 @@ class RasaClient:
 
     def hand_back(self, conversation_id: str, agent_id: str) -> None:
         """Resume the bot, then let it tell the buyer it is back (action_handback)."""
-        resume = {"event": "resume", "timestamp": time.time(), "metadata": {"agent": agent_id}}
-        self.append_events(conversation_id, [resume])
+        now = time.time()
+        resume = {"event": "resume", "timestamp": now, "metadata": {"agent": agent_id}}
+        # The pause stopped the bot before its usual action_listen; without one the rules, which
+        # expect "listening, then a user intent", would not match the hand-back intent.
+        listen = {"event": "action", "name": "action_listen", "timestamp": now}
+        self.append_events(conversation_id, [resume, listen])
         self._request(
             "POST",
             f"{self._conversation(conversation_id)}/trigger_intent",
