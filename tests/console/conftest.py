@@ -221,3 +221,7 @@ def console(tmp_path: Path, console_server) -> Console:
     app.state.service = service
     with Client(base_url) as client:
         yield Console(client, service, rasa, suggester, decisions, store, agents, tracker_db)
+
+
+# A real PostgreSQL on loopback, shared with the store backend's suite.
+from tests.store.conftest import postgres_url  # noqa: E402, F401
