@@ -45,6 +45,10 @@ def waiting(console: Console) -> Console:
 
 
 def test_queue_lists_paused_conversations_longest_waiting_first(waiting: Console) -> None:
+    from rasa.shared.core.events import UserUttered
+
+    # A follow-up the store triggered is not the buyer's latest words.
+    save_tracker(waiting.tracker_db, ALICE, [UserUttered.create_external("EXTERNAL_order_shipped", [])])
     queue = waiting.client.get("/api/queue").json()["queue"]
     assert [q["conversation_id"] for q in queue] == ["early_bird", ALICE]
     assert queue[0]["last_buyer_text"] == "在吗"
@@ -72,6 +76,15 @@ def test_agent_of_another_store_sees_nothing(waiting: Console) -> None:
 def test_unknown_conversation_is_404(waiting: Console) -> None:
     assert waiting.client.get("/conversations/nobody").status_code == 404
     assert waiting.client.get("/api/conversations/nobody").status_code == 404
+
+
+def test_chat_page_is_public_and_points_at_the_socket_channel(console: Console) -> None:
+    page = console.client.get("/chat")
+    assert page.status_code == 200
+    assert 'data-socket-url="http://127.0.0.1:9"' in page.text
+    assert "/static/vendor/socket.io.min.js" in page.text
+    assert console.client.get("/static/vendor/socket.io.min.js").text.startswith("/*!\n * Socket.IO v4.")
+    assert "<script>" not in page.text  # no inline script: the CSP forbids it
 
 
 def test_transcript_marks_bot_agent_and_buyer_parts(waiting: Console) -> None:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -131,7 +131,15 @@ class TrackerReader:
         last_user = dict(
             self._rows(
                 select(events_table.c.sender_id, func.max(events_table.c.id))
-                .where(events_table.c.sender_id.in_(senders), events_table.c.type_name == "user")
+                .where(
+                    events_table.c.sender_id.in_(senders),
+                    events_table.c.type_name == "user",
+                    # Triggered intents (EXTERNAL_*) are not the buyer's words.
+                    or_(
+                        events_table.c.intent_name.is_(None),
+                        ~events_table.c.intent_name.startswith("EXTERNAL_", autoescape=True),
+                    ),
+                )
                 .group_by(events_table.c.sender_id)
             )
         )
