@@ -2,7 +2,14 @@
 
 import pytest
 
-from xiaoer.evaluation.metrics import Prediction, confused_pairs, faq_top_k, intent_report, trigger_rate
+from xiaoer.evaluation.metrics import (
+    Prediction,
+    confused_pairs,
+    faq_top_k,
+    intent_report,
+    threshold_sweep,
+    trigger_rate,
+)
 
 
 def p(gold, predicted, confidence=0.9, faq=None, ranking=(), text=None):
@@ -121,3 +128,21 @@ def test_trigger_rate_counts_substantive_answers_over_in_scope_messages():
     assert result["correct"] == pytest.approx(2 / 6)
     assert result["all_messages"] == pytest.approx(4 / 8)
     assert result["threshold"] == 0.45
+
+
+def test_threshold_sweep_replays_the_classifiers_own_top_intent():
+    predictions = [
+        p("greet", "greet", 0.95),
+        # relabelled by the fallback at 0.45, but the classifier said ask_stock at 0.40
+        Prediction("还有吗", "ask_stock", "nlu_fallback", 0.45, raw_intent="ask_stock", raw_confidence=0.40),
+        p("complain", "greet", 0.6),  # a wrong answer
+        p("out_of_scope", "ask_promotion", 0.5),  # an off-topic message answered
+    ]
+    rows = {r["threshold"]: r for r in threshold_sweep(predictions, [0.3, 0.55, 0.9])}
+    assert rows[0.3] == {"threshold": 0.3, "trigger_rate": 1.0, "answer_precision": pytest.approx(2 / 4)}
+    assert rows[0.55] == {
+        "threshold": 0.55,
+        "trigger_rate": pytest.approx(2 / 3),
+        "answer_precision": pytest.approx(1 / 2),
+    }
+    assert rows[0.9] == {"threshold": 0.9, "trigger_rate": pytest.approx(1 / 3), "answer_precision": 1.0}

@@ -77,6 +77,21 @@ def test_prediction_reads_the_gold_intents_selector_or_the_default_one():
     kb = MESSAGES[3]
     assert prediction_from_parse(kb, PARSES[3]).faq_ranking == ("ask_installation/wall_mount_fee",)
     assert prediction_from_parse(MESSAGES[4], PARSES[4]).faq_ranking[1] == "ask_installation/install_time"
+    relabelled = prediction_from_parse(
+        kb,
+        {
+            "intent": {"name": "nlu_fallback", "confidence": 0.45},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.45},
+                {"name": "ask_installation", "confidence": 0.3},
+            ],
+        },
+    )
+    assert (relabelled.predicted_intent, relabelled.raw_intent, relabelled.raw_confidence) == (
+        "nlu_fallback",
+        "ask_installation",
+        0.3,
+    )
     missing = prediction_from_parse(kb, {"intent": None})
     assert (missing.predicted_intent, missing.confidence, missing.faq_ranking) == ("nlu_fallback", 0.0, ())
 

@@ -20,6 +20,9 @@ class Prediction:
     # intent_response_keys ranked by the gold intent's response selector, best first
     faq_ranking: tuple[str, ...] = field(default_factory=tuple)
     source: str = ""
+    # the classifier's own top intent before a fallback relabelled it (None: same as predicted)
+    raw_intent: str | None = None
+    raw_confidence: float | None = None
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -118,3 +121,33 @@ def trigger_rate(predictions: Sequence[Prediction], threshold: float) -> dict:
         "correct": _ratio(sum(1 for p in triggered if p.predicted_intent == p.gold_intent), len(in_scope)),
         "all_messages": _ratio(len(all_triggered), len(predictions)),
     }
+
+
+def threshold_sweep(predictions: Sequence[Prediction], thresholds: Sequence[float]) -> list[dict]:
+    """What another answer threshold would give, without retraining (XIAOER_ANSWER_THRESHOLD).
+
+    Uses the classifier's own top intent and confidence (before any fallback relabelling; the
+    ambiguity rule is not replayed). Per threshold: the trigger rate over in-scope messages and
+    the precision of the answers (share of triggered messages, off-topic ones included, whose
+    intent is right).
+    """
+    in_scope = [p for p in predictions if p.gold_intent != "out_of_scope"]
+    rows = []
+    for threshold in thresholds:
+        answered = [
+            p
+            for p in predictions
+            if (p.raw_intent or p.predicted_intent) not in NON_SUBSTANTIVE_INTENTS
+            and (p.raw_confidence if p.raw_confidence is not None else p.confidence) >= threshold
+        ]
+        right = sum(1 for p in answered if (p.raw_intent or p.predicted_intent) == p.gold_intent)
+        rows.append(
+            {
+                "threshold": threshold,
+                "trigger_rate": _ratio(
+                    sum(1 for p in answered if p.gold_intent != "out_of_scope"), len(in_scope)
+                ),
+                "answer_precision": _ratio(right, len(answered)),
+            }
+        )
+    return rows

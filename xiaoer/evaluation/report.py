@@ -26,6 +26,12 @@ DEFINITIONS = {
         "(the threshold in force when the model answers). 'right intent' additionally requires the "
         "predicted intent to be the gold one; 'all messages' divides by every held-out message."
     ),
+    "threshold_sweep": (
+        "What another answer threshold would give, from the classifier's own top intent and "
+        "confidence before fallback relabelling (the ambiguity rule is not replayed): trigger rate "
+        "as above, and answer precision = answered messages with the right intent / all answered "
+        "messages (off-topic ones included)."
+    ),
     "baseline": (
         "Character 1–3-gram TF-IDF (after NFKC, traditional→simplified, case folding, letters and "
         "digits only) over every knowledge/*.yml question and variant; an entry scores its best "
@@ -178,6 +184,17 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             ],
         )
     )
+    if report.get("threshold_sweep"):
+        sections.append(
+            (
+                "Other answer thresholds (XIAOER_ANSWER_THRESHOLD, no retraining)",
+                ["threshold", "trigger rate", "answer precision"],
+                [
+                    [str(r["threshold"]), _pct(r["trigger_rate"]), _pct(r["answer_precision"])]
+                    for r in report["threshold_sweep"]
+                ],
+            )
+        )
     if report["overlaps"]:
         sections.append(
             (

@@ -16,6 +16,7 @@ from xiaoer.evaluation.heldout import HeldoutMessage
 from xiaoer.evaluation.text import find_overlaps, knowledge_questions, overlap_key, training_examples
 
 ANSWER_THRESHOLD_ENV = "XIAOER_ANSWER_THRESHOLD"
+SWEEP = (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def prediction_from_parse(message: HeldoutMessage, parsed: dict[str, Any]) -> metrics.Prediction:
@@ -30,7 +31,17 @@ def prediction_from_parse(message: HeldoutMessage, parsed: dict[str, Any]) -> me
             for item in selector.get("ranking") or []
             if isinstance(item, dict)
         )
+    raw = next(
+        (
+            r
+            for r in parsed.get("intent_ranking") or []
+            if isinstance(r, dict) and r.get("name") != "nlu_fallback"
+        ),
+        None,
+    )
     return metrics.Prediction(
+        raw_intent=str(raw["name"]) if raw else None,
+        raw_confidence=float(raw.get("confidence") or 0.0) if raw else None,
         text=message.text,
         gold_intent=message.intent,
         predicted_intent=str(intent.get("name") or "nlu_fallback"),
@@ -140,6 +151,7 @@ def build_report(
         "faq": metrics.faq_top_k(predictions) if kb_messages else None,
         "baseline": baseline,
         "trigger": metrics.trigger_rate(predictions, threshold),
+        "threshold_sweep": metrics.threshold_sweep(predictions, SWEEP),
         "overlaps": overlaps,
         "heldout_duplicates": _duplicates(messages),
         "errors": [
