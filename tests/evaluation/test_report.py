@@ -29,6 +29,10 @@ def project(tmp_path):
         'version: "3.1"\nnlu:\n  - intent: greet\n    examples: |\n      - 你好\n      - 在吗\n',
         encoding="utf-8",
     )
+    (data / "faq.yml").write_text(
+        'version: "3.1"\nnlu:\n  - intent: ask_installation/wall_mount_fee\n    examples: |\n      - 挂架收费吗\n',
+        encoding="utf-8",
+    )
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
     (knowledge / "installation.yml").write_text(
@@ -111,7 +115,8 @@ def test_build_report_figures(project):
     assert [o["heldout"] for o in report["overlaps"]] == ["在吗？"]
     assert report["data"]["heldout_files"] == {"intents.yml": 3, "kb_a.yml": 2}
     assert report["data"]["heldout_file_accuracy"] == {"intents.yml": pytest.approx(2 / 3), "kb_a.yml": 1.0}
-    assert report["data"]["training_examples"] == 2
+    assert report["data"]["training_examples"] == 3
+    assert report["data"]["training_intents"] == 2  # greet, ask_installation (retrieval intents fold in)
     assert report["data"]["knowledge_entries"] == 2
 
 

@@ -104,7 +104,10 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                         for k, v in data["heldout_files"].items()
                     ),
                 ],
-                ["training examples", f"{data['training_examples']} over {data['training_intents']} intents"],
+                [
+                    "training examples",
+                    f"{data['training_examples']} over {data['training_intents']} top-level intents",
+                ],
                 [
                     "knowledge base",
                     f"{data['knowledge_entries']} entries, {data['knowledge_questions']} questions and variants",

@@ -142,7 +142,7 @@ def build_report(
             "heldout_messages": len(messages),
             "heldout_kb_messages": len(kb_messages),
             "training_examples": len(training),
-            "training_intents": len({intent for _, intent, _ in training}),
+            "training_intents": len({intent.split("/")[0] for _, intent, _ in training}),
             "knowledge_entries": len({(intent, entry) for _, intent, entry, _ in kb}),
             "knowledge_questions": len(kb),
         },
