@@ -203,7 +203,9 @@ class ActionProductRecommendation(StoreAction):
     action_name = "action_product_recommendation"
 
     def answer(self, ctx: Context) -> None:
-        named = [p for n in ctx.entities("product") for p in ctx.client.search_products(n)[:1]]
+        named = [p for p in map(ctx.client.get_product, named_skus(ctx)) if p]
+        if not named:
+            named = [p for n in ctx.entities("product") for p in ctx.client.search_products(n)[:1]]
         unique = {p["sku"]: p for p in named}
         if len(unique) >= 2:
             self.compare(ctx, list(unique.values()))

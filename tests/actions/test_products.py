@@ -366,3 +366,19 @@ def test_wrong_category_of_a_named_product_lists_its_attributes(store, tracker, 
     )
 
     assert outcome.text == f"520W（冰箱）没有“刷新率”这项参数哦。已登记的参数有：{FRIDGE_ATTRIBUTES}。"
+
+
+def test_two_catalogue_entities_are_compared_by_sku(store, tracker, run):
+    text = "65寸的E7K和75E7K哪个好"
+    first = entity("product", "65寸的E7K", text, extractor="CatalogueEntityExtractor")
+    second = entity("product", "75E7K", text, extractor="CatalogueEntityExtractor")
+    first.update(value="65E7K", sku="TV-65E7K")
+    second.update(sku="TV-75E7K")
+    outcome = run(
+        ActionProductRecommendation(store),
+        tracker("recommend_tv_budget", text=text, entities=[first, second]),
+    )
+
+    assert outcome.text.startswith("帮您对比一下：\n• 65E7K：¥4999")
+    assert "• 75E7K：¥6999" in outcome.text
+    assert store.called("search_products") == []
