@@ -165,7 +165,7 @@
   socket.on("session_confirm", function () {
     ready = true;
     root.dataset.ready = "true";
-    connection.textContent = "在线 · 平均 1 秒内回复";
+    connection.textContent = "在线 · 小二随时为您服务";
   });
   socket.on("disconnect", function () {
     ready = false;
