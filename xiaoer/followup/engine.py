@@ -118,8 +118,14 @@ class RasaSender:
         self.session = requests.Session()
 
     def healthy(self) -> bool:
+        """Rasa answers and has a model loaded (/status is 409 without one, when / is still 200)."""
         try:
-            return self.session.get(f"{self.rasa_url}/", timeout=2).status_code == 200
+            return (
+                self.session.get(
+                    f"{self.rasa_url}/status", params={"token": self.token}, timeout=2
+                ).status_code
+                == 200
+            )
         except requests.RequestException:
             return False
 

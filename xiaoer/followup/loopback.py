@@ -97,7 +97,7 @@ class RasaReceiver(_Base):
                     "received": [[r["job"], r["received"]] for r in self.received],
                     "duplicates": self.duplicates,
                 }
-        if path == "/" and not self.down:
+        if path in ("/", "/status") and not self.down:
             return 200, {"version": "stand-in"}
         return (503, {"error": "down"}) if self.down else (404, {"error": "not found"})
 
