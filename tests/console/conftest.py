@@ -37,13 +37,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.sent: List[Dict[str, Any]] = []
         self.handed_back: List[tuple] = []
-        self.appended: List[tuple] = []
         self.down = False
-
-    def append_events(self, conversation_id, events, push=False) -> None:
-        if self.down:
-            raise ConnectionError("rasa down")
-        self.appended.append((conversation_id, events))
 
     def send_agent_message(self, conversation_id, text, agent_id, buttons=None, custom=None) -> None:
         if self.down:

@@ -226,8 +226,6 @@ def test_edit_reject_free_text_and_hand_back(waiting: Console) -> None:
         == 200
     )
     assert waiting.rasa.handed_back == [(ALICE, "alice")]
-    # The paused conversation gets the action_listen the hand-back rule needs.
-    assert waiting.rasa.appended == [(ALICE, [{"event": "action", "name": "action_listen"}])]
 
 
 def test_rasa_down_gets_a_clear_error_and_the_suggestion_stays_open(waiting: Console) -> None:

@@ -286,13 +286,6 @@ class ConsoleService:
     def hand_back(self, agent: Agent, conversation_id: str) -> None:
         self._check(agent, conversation_id)
         try:
-            # Rasa stops predicting once a conversation is paused, so no action_listen follows the
-            # hand-over, and without one the hand-back rule (EXTERNAL_agent_handback ->
-            # action_handback) does not match and the bot falls back. Belongs in
-            # RasaClient.hand_back; harmless twice.
-            append_events = getattr(self.rasa, "append_events", None)
-            if append_events is not None:
-                append_events(conversation_id, [{"event": "action", "name": "action_listen"}])
             self.rasa.hand_back(conversation_id, agent.login)
         except Exception as exc:
             raise Unavailable("rasa") from exc
