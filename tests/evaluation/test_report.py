@@ -109,6 +109,7 @@ def test_build_report_figures(project):
     ]
     assert report["faq"]["top1"] == pytest.approx(1 / 2)
     assert report["faq"]["top3"] == pytest.approx(2 / 2)
+    assert report["faq"]["missing_selectors"] == []
     assert report["baseline"]["messages"] == 2
     assert 0.0 <= report["baseline"]["top1"] <= report["baseline"]["top3"] <= 1.0
     assert report["trigger"]["rate"] == 1.0
@@ -154,3 +155,18 @@ def test_write_reports_writes_md_html_json(project, tmp_path):
     assert json.loads(paths["json"].read_text(encoding="utf-8"))["faq"]["top3"] == 1.0
     assert "FAQ top-1 (TF-IDF baseline)" in paths["md"].read_text(encoding="utf-8")
     assert "answer trigger rate" in paths["html"].read_text(encoding="utf-8")
+
+
+def test_kb_intents_without_a_response_selector_are_named(project):
+    report = build_report(
+        MESSAGES,
+        lambda texts: [_parse("greet", 0.9)] * 3 + [_parse("ask_installation", 0.9)] * 2,
+        data_dir=project / "data",
+        knowledge_dir=project / "knowledge",
+        threshold=0.45,
+        threshold_source="test",
+        model="m",
+    )
+    assert report["faq"]["missing_selectors"] == ["ask_installation"]
+    assert report["faq"]["top3"] == 0.0
+    assert "no response selector for ask_installation" in to_markdown(report)

@@ -166,6 +166,8 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     "",
                 ]
             )
+        for intent in faq.get("missing_selectors") or []:
+            faq_rows.append([f"(no response selector for {intent} in the model)", "", "", "", ""])
         sections.append(
             (
                 "FAQ matching",
@@ -285,6 +287,11 @@ def to_console(report: dict) -> str:
     for pair in report["confused_pairs"][:5]:
         lines.append(
             f"  confused {pair['gold']} → {pair['predicted']} ×{pair['count']}: {pair['examples'][0]}"
+        )
+    if report.get("faq") and report["faq"].get("missing_selectors"):
+        lines.append(
+            "  WARNING: no response selector in the model for "
+            + ", ".join(report["faq"]["missing_selectors"])
         )
     if report["overlaps"]:
         lines.append(

@@ -116,10 +116,16 @@ def build_report(
         [(text, f"{Path(path).name} ({intent})") for text, intent, path in training]
         + [(text, f"{Path(path).name} ({intent}/{entry})") for text, intent, entry, path in kb],
     )
-    predictions = [
-        prediction_from_parse(m, parsed)
-        for m, parsed in zip(messages, parse([m.text for m in messages]), strict=True)
-    ]
+    parsed_all = parse([m.text for m in messages])
+    predictions = [prediction_from_parse(m, parsed) for m, parsed in zip(messages, parsed_all, strict=True)]
+    # KB intents the model has no response selector for: every one of their messages is a FAQ miss.
+    missing_selectors = sorted(
+        {
+            m.intent
+            for m, parsed in zip(messages, parsed_all, strict=True)
+            if m.faq and not {m.intent, "default"} & set(parsed.get("response_selector") or {})
+        }
+    )
     kb_messages = [(m.text, m.intent_response_key) for m in messages if m.faq]
     baseline = None
     if kb and kb_messages:
@@ -148,7 +154,9 @@ def build_report(
         },
         "intents": metrics.intent_report(predictions),
         "confused_pairs": metrics.confused_pairs(predictions),
-        "faq": metrics.faq_top_k(predictions) if kb_messages else None,
+        "faq": {**metrics.faq_top_k(predictions), "missing_selectors": missing_selectors}
+        if kb_messages
+        else None,
         "baseline": baseline,
         "trigger": metrics.trigger_rate(predictions, threshold),
         "threshold_sweep": metrics.threshold_sweep(predictions, SWEEP),
