@@ -169,4 +169,4 @@ def test_kb_intents_without_a_response_selector_are_named(project):
     )
     assert report["faq"]["missing_selectors"] == ["ask_installation"]
     assert report["faq"]["top3"] == 0.0
-    assert "no response selector for ask_installation" in to_markdown(report)
+    assert "no response selector for ask\\_installation" in to_markdown(report)
