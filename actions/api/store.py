@@ -119,7 +119,7 @@ class StoreClient:
             raise StoreUnavailable("GET /api/events: not a list")
         return events
 
-    def promotions(self, active_at: str | None = None) -> List[Json]:
+    def list_promotions(self, active_at: str | None = None) -> List[Json]:
         """Promotions active at a time (ISO 8601 with offset); now when not given."""
         return self._get("/api/promotions", {"active_at": active_at} if active_at else None) or []
 

@@ -56,6 +56,8 @@ class FakeStore:
         self.down = False
         self.down_methods: set[str] = set()  # only these calls fail
         self.calls: List[Tuple[str, Tuple[Any, ...]]] = []
+        self.buyers: Dict[str, Json] = {}
+        self.events: List[Json] = []
 
     # --- seeding --------------------------------------------------------------------------------
 
@@ -222,6 +224,40 @@ class FakeStore:
             if parse(p["ends_at"]) <= moment and (sku is None or not p["skus"] or sku in p["skus"])
         ]
         return copy.deepcopy(sorted(ended, key=lambda p: parse(p["ends_at"]), reverse=True))
+
+    # --- buyers, events and single promotions (the unsubscribe action, the follow-up engine) ------
+
+    def get_buyer(self, buyer_id: str) -> Json | None:
+        self._call("get_buyer", buyer_id)
+        return copy.deepcopy(self.buyers.get(str(buyer_id)))
+
+    def put_buyer(self, buyer_id: str, body: Json) -> Json:
+        self._call("put_buyer", buyer_id, body)
+        self.buyers[str(buyer_id)] = {"buyer_id": str(buyer_id), "marketing_opt_out": False, **body}
+        return copy.deepcopy(self.buyers[str(buyer_id)])
+
+    def set_marketing_opt_out(self, buyer_id: str, opt_out: bool = True) -> Json:
+        """As the real client: PUT the whole buyer back with only the opt-out changed."""
+        buyer = self.get_buyer(buyer_id) or {"nickname": str(buyer_id)}
+        body = {"nickname": buyer.get("nickname") or str(buyer_id), "marketing_opt_out": opt_out}
+        if buyer.get("phone"):
+            body["phone"] = buyer["phone"]
+        return self.put_buyer(buyer_id, body)
+
+    def events_after(self, after: int, limit: int = 500) -> List[Json]:
+        self._call("events_after", after, limit)
+        return copy.deepcopy([e for e in self.events if e["seq"] > after][:limit])
+
+    def list_promotions(self, active_at: str | None = None) -> List[Json]:
+        self._call("list_promotions", active_at)
+        moment = parse(active_at) if active_at else now()
+        return copy.deepcopy(
+            [p for p in self.promotions.values() if parse(p["starts_at"]) <= moment < parse(p["ends_at"])]
+        )
+
+    def get_promotion(self, promo_id: str) -> Json | None:
+        self._call("get_promotion", promo_id)
+        return copy.deepcopy(self.promotions.get(str(promo_id)))
 
     def called(self, method: str) -> List[Tuple[Any, ...]]:
         return [args for name, args in self.calls if name == method]

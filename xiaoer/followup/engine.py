@@ -512,7 +512,7 @@ class FollowupEngine:
         if not scenarios:
             return 0
         now = self.clock.now()
-        promotions = self.store.promotions(active_at=now.isoformat())
+        promotions = self.store.list_promotions(active_at=now.isoformat())
         added = 0
         with self.db.begin() as conn:
             for scenario in scenarios:
