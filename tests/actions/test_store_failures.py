@@ -57,7 +57,8 @@ def test_every_store_action_is_covered(domain):
     faq = {c for c in all_store_actions() if c.action_name == "action_faq"}
     assert all_store_actions() - faq == set(STORE_TURNS)
     names = {cls().name() for cls in STORE_TURNS}
-    plain = {"action_affirm", "action_deny", "action_handoff", "action_fallback"}
+    # Hand-over and hand-back never ask the store.
+    plain = {"action_affirm", "action_deny", "action_handoff", "action_fallback", "action_handback"}
     plain |= {"action_faq"}
     # Follow-up messages the engine triggers: with the store down they send a plain message, never an
     # apology (tests/actions/test_followup.py).
