@@ -128,6 +128,16 @@ def test_catalogue_product_replaces_overlapping_extractor_guesses(index) -> None
     assert norm[found[1]["start"] : found[1]["end"]] == "几级能效"
 
 
+def test_a_partly_tagged_attribute_grows_to_the_whole_mention() -> None:
+    norm = normalize_text("幾級能效")
+    diet = [{"entity": "attribute", "start": 2, "end": 4, "value": "能效", "extractor": "DIET"}]
+    (found,) = merge_entities(norm, diet, None)
+    assert (found["start"], found["end"], found["value"]) == (0, 4, "能效等级")
+    wider = [{"entity": "attribute", "start": 4, "end": 7, "value": "多少升", "extractor": "DIET"}]
+    (kept,) = merge_entities(normalize_text("这台冰箱多少升"), wider, None)
+    assert (kept["start"], kept["end"], kept["value"]) == (4, 7, "多少升")
+
+
 def test_ambiguous_word_resolved_by_the_named_product_or_category(index) -> None:
     assert entities("65E7K多大", index)[1] == [
         ("product", "65E7K", "65E7K"),

@@ -318,6 +318,8 @@ def merge_entities(text: str, entities: List[Json], index: CatalogueIndex | None
         ]
         if overlapping:
             for entity in overlapping:
+                # The whole mention, whatever part of it DIET tagged ("几级能效", not "能效").
+                entity["start"], entity["end"] = min(start, entity["start"]), max(end, entity["end"])
                 if (value != word or len(names) == 1) and entity.get("value") != value:
                     entity["value"] = value
                     entity["processors"] = [*entity.get("processors", []), EXTRACTOR]
