@@ -18,19 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import bootstrap
 from actions.api.store import Json, StoreClient, StoreUnavailable
 from actions.config import ActionSettings
+from xiaoer.order_status import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 
-STATUS_LABELS = {
-    "created": "待付款",
-    "paid": "已付款待发货",
-    "shipped": "已发货",
-    "delivered": "已签收",
-    "completed": "已完成",
-    "cancelled": "已取消",
-    "refunding": "退款中",
-    "refunded": "已退款",
-}
 FINAL_STATUSES = {"completed", "cancelled", "refunded"}
 MAX_ORDER_BUTTONS = 5
 ORDER_NUMBER = re.compile(r"(?<!\d)\d{10,16}(?!\d)")

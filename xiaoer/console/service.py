@@ -15,21 +15,12 @@ from typing import Any, Dict, List, Protocol
 from xiaoer.console.auth import Agent, AgentStore
 from xiaoer.console.conversations import TrackerReader
 from xiaoer.console.settings import ConsoleSettings
+from xiaoer.order_status import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 2000
 SHIPPED_STATUSES = ("shipped", "delivered", "completed", "refunding", "refunded")
-STATUS_LABELS = {
-    "created": "待付款",
-    "paid": "已付款待发货",
-    "shipped": "已发货",
-    "delivered": "已签收",
-    "completed": "已完成",
-    "cancelled": "已取消",
-    "refunding": "退款中",
-    "refunded": "已退款",
-}
 
 
 class RasaLike(Protocol):

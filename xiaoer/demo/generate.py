@@ -16,11 +16,12 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from xiaoer.demo import SHANGHAI
 from xiaoer.demo.catalog import load_catalog
+from xiaoer.order_status import ORDER_STATUSES
 
 Json = Dict[str, Any]
 
 SEED = 20261124
-STATUSES = ("created", "paid", "shipped", "delivered", "completed", "cancelled", "refunding", "refunded")
+STATUSES = ORDER_STATUSES
 DEMO_BUYER = "demo"
 BUYER_COUNT = 32
 MAX_ORDER_AGE = timedelta(days=60)

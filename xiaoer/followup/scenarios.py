@@ -10,6 +10,8 @@ from typing import Any, Dict, List, Tuple
 
 import yaml
 
+from xiaoer.order_status import ORDER_STATUSES
+
 EVENT_TYPES = (
     "inquiry_without_order",
     "order_created",
@@ -20,16 +22,6 @@ EVENT_TYPES = (
     "order_cancelled",
 )
 PROMOTION_TRIGGER = re.compile(r"^promotion:(discount|coupon|gift|trade_in|price_protection|presale)$")
-ORDER_STATUSES = (
-    "created",
-    "paid",
-    "shipped",
-    "delivered",
-    "completed",
-    "cancelled",
-    "refunding",
-    "refunded",
-)
 KINDS = ("transactional", "marketing")
 ENTITY_SOURCES = ("order_id", "sku", "promo_id")
 SEGMENTS = ("inquired_skus", "ordered_skus", "all_known_buyers")

@@ -14,18 +14,8 @@ from datetime import datetime
 from typing import Any, Callable, Dict, List
 
 from xiaoer.knowledge.model import Answer, Entry
+from xiaoer.order_status import STATUS_LABELS
 
-# Chinese status labels, as the rest of the assistant words them.
-STATUS_LABELS = {
-    "created": "待付款",
-    "paid": "已付款待发货",
-    "shipped": "已发货",
-    "delivered": "已签收",
-    "completed": "已完成",
-    "cancelled": "已取消",
-    "refunding": "退款中",
-    "refunded": "已退款",
-}
 # What a placeholder says when the fact is not known for this buyer.
 UNKNOWN = {"order_id": "您的订单", "status": "当前状态", "product": "该商品"}
 PLACEHOLDER_FILL = re.compile(r"\{(order_id|status|product)\}")

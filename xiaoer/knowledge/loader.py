@@ -16,7 +16,6 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from xiaoer.knowledge.model import (
-    ORDER_STATUSES,
     PLACEHOLDER,
     PLACEHOLDERS,
     STYLES,
@@ -26,6 +25,7 @@ from xiaoer.knowledge.model import (
     Entry,
     Problem,
 )
+from xiaoer.order_status import ORDER_STATUSES
 
 ENTRY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

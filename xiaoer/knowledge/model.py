@@ -9,17 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Tuple
 
-# Store API v1 order statuses an answer may be conditioned on.
-ORDER_STATUSES = (
-    "created",
-    "paid",
-    "shipped",
-    "delivered",
-    "completed",
-    "cancelled",
-    "refunding",
-    "refunded",
-)
 STYLES = ("text", "folded", "image", "video", "screenshot", "multi")
 PLACEHOLDERS = ("order_id", "status", "product")
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

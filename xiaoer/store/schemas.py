@@ -10,21 +10,12 @@ from typing import Any, ClassVar, Dict, List, Literal, Tuple
 
 from pydantic import BaseModel, Extra, StrictBool, conint, conlist, root_validator, validator
 
+from xiaoer.order_status import ORDER_STATUSES
 from xiaoer.store.db import ID_LENGTH
 from xiaoer.store.money import parse_yuan
 from xiaoer.store.times import parse_time
 
 MAX_COUNT = 2**31 - 1  # PostgreSQL integer
-ORDER_STATUSES = (
-    "created",
-    "paid",
-    "shipped",
-    "delivered",
-    "completed",
-    "cancelled",
-    "refunding",
-    "refunded",
-)
 PROMOTION_KINDS = ("discount", "coupon", "gift", "trade_in", "price_protection", "presale")
 EVENT_TYPES = (
     "inquiry_without_order",
