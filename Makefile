@@ -15,7 +15,7 @@ help: ## List the targets
 setup: ## Create .venv (Python 3.10) and install the pinned dependencies
 	@bash scripts/setup.sh
 
-run: setup ## Set up, train if needed, and start store backend + action server + Rasa
+run: setup ## Set up, train if needed, and start store, action server, Rasa, console and follow-up engine
 	@$(BIN)/python -m xiaoer.run
 
 train: setup ## Train the Rasa model into models/
