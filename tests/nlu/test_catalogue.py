@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from rasa.shared.nlu.training_data.message import Message
 
 from tests.store.conftest import serve
 from tests.support import free_port
@@ -259,3 +260,20 @@ def test_component_reads_env_and_never_asks_at_construction(monkeypatch) -> None
     settings = component.source.settings
     assert settings == CatalogueSettings(f"http://127.0.0.1:{port}", "secret", 0.2, 5.0)
     assert component.source._session is None  # nothing opened yet
+
+
+def test_attribute_words_count_only_in_product_questions() -> None:
+    # "收到屏幕裂了怎么退货" is about a broken screen, not the screen size.
+    settings = CatalogueSettings(f"http://127.0.0.1:{free_port()}", "t", 0.2, 5.0)
+    component = CatalogueEntityExtractor(CatalogueSource(settings))
+    text = normalize_text("电视收到屏幕裂了怎么退货")
+    returns = Message(data={"text": text, "intent": {"name": "ask_return_refund", "confidence": 0.99}})
+    asked = Message(
+        data={
+            "text": normalize_text("屏幕多大"),
+            "intent": {"name": "ask_product_attribute", "confidence": 0.9},
+        }
+    )
+    component.process([returns, asked])
+    assert returns.get("entities") == []
+    assert [(e["entity"], e["value"]) for e in asked.get("entities")] == [("attribute", "屏幕尺寸")]

@@ -26,7 +26,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from xiaoer.nlu import attributes
@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 Json = Dict[str, Any]
 EXTRACTOR = "CatalogueEntityExtractor"
+# Intents whose messages may name an attribute by a buyer's word ("多大", "几级能效"); a bare
+# follow-up like "能效呢" can be classified inform.
+ATTRIBUTE_INTENTS = {"ask_product_attribute", "inform"}
 MODEL_PART = re.compile(r"[A-Z0-9]+(?:[-/.][A-Z0-9]+)*")
 # Words that may sit between a model's parts: "65寸的E7K", "E7K 65英寸".
 GAP = re.compile(r"^(?:\s|寸|英寸|吋|的|款|型|型号|那款|这款)*$")
@@ -280,11 +283,14 @@ def attribute_value(names: Tuple[str, ...], products: List[Json], word: str) -> 
     return names[0] if len(names) == 1 else word
 
 
-def merge_entities(text: str, entities: List[Json], index: CatalogueIndex | None) -> List[Json]:
+def merge_entities(
+    text: str, entities: List[Json], index: CatalogueIndex | None, add_attributes: bool = True
+) -> List[Json]:
     """Other extractors' entities with the catalogue's products and canonical attributes.
 
     A catalogue product replaces any product entity it overlaps (same mention, canonical value);
-    an attribute word gives its display name to the overlapping attribute entity, or adds one.
+    an attribute word gives its display name to the overlapping attribute entity, or adds one
+    when `add_attributes` (the message asks about a product's attributes).
     """
     result = [dict(e) for e in entities]
     named: List[Json] = []
@@ -324,6 +330,8 @@ def merge_entities(text: str, entities: List[Json], index: CatalogueIndex | None
                     entity["value"] = value
                     entity["processors"] = [*entity.get("processors", []), EXTRACTOR]
             continue
+        if not add_attributes:
+            continue
         result.append(
             {
                 "entity": "attribute",
@@ -361,6 +369,10 @@ class CatalogueEntityExtractor(GraphComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text:
                 continue
-            entities = merge_entities(text, message.get(ENTITIES) or [], index)
+            # "收到屏幕裂了怎么退货" names no attribute: attribute words only count in product questions.
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            entities = merge_entities(
+                text, message.get(ENTITIES) or [], index, add_attributes=intent in ATTRIBUTE_INTENTS
+            )
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
