@@ -33,7 +33,9 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it marks an event loop as running
+# in this thread, and every later test's asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh does)")
