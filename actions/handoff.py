@@ -3,7 +3,7 @@
 The NLU routing component (xiaoer/nlu/routing.py) turns an uncertain prediction into
 ``nlu_fallback`` and records its band in the parse data (``routing.band``); ``action_fallback``
 acts on it: ``suggest`` → a colleague checks (paused, suggestions drafted for the agent),
-``handover`` → a human takes over at once.
+``handover`` → a human takes over at once, ``unclear`` (nothing to act on) → please rephrase.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-# Consecutive messages the bot did not understand before a person takes over
-# (fallbacks without a routing band: a model trained without the routing component).
+# Consecutive messages the bot did not understand before a person takes over (band "unclear",
+# or fallbacks without a band: a model trained without the routing component).
 FALLBACKS_BEFORE_HANDOFF = 2
 
 # Why a conversation waits for a human; the agent console shows it (slot handover_reason).
@@ -33,7 +33,7 @@ def hand_over_events(reason: str = REASON_REQUEST_HUMAN) -> List[EventType]:
 
 
 def routing_band(tracker: Tracker) -> str | None:
-    """The routing component's band for the latest message (answer, suggest, handover)."""
+    """The routing component's band for the latest message (answer, suggest, handover, unclear)."""
     return ((tracker.latest_message or {}).get("routing") or {}).get("band")
 
 
@@ -81,6 +81,8 @@ class ActionFallback(Action):
         if band == "handover":
             dispatcher.utter_message(response="utter_low_confidence_handoff")
             return hand_over_events(REASON_LOW_CONFIDENCE)
+        # band "unclear" (blank, emoji or markup only) falls through: ask to rephrase, and only
+        # repeated fallbacks reach a human.
         if consecutive_fallbacks(tracker) >= FALLBACKS_BEFORE_HANDOFF:
             dispatcher.utter_message(text="抱歉，小二连续没能理解您的问题😥 已为您转接人工客服，请稍候～")
             return hand_over_events(REASON_REPEATED_FALLBACK)

@@ -60,6 +60,29 @@ def test_the_band_decides_even_on_a_first_fallback(run):
     assert outcome.paused
 
 
+def test_a_message_with_nothing_to_act_on_asks_to_rephrase_and_keeps_the_bot(run):
+    state = tracker_state("fallback_once")
+    band = {"band": "unclear", "intent": "bot_challenge", "confidence": 0.44}
+    state["latest_message"].update(text="<script>alert(1)</script>", routing=band)
+    state["events"][-2]["parse_data"]["routing"] = band
+
+    outcome = run(ActionFallback(), Tracker.from_dict(state))
+
+    assert outcome.responses == ["utter_default"]
+    assert outcome.events == [] and not outcome.paused
+
+
+def test_unclear_messages_in_a_row_still_reach_a_human(run):
+    state = tracker_state("fallback_twice")
+    band = {"band": "unclear", "intent": "out_of_scope", "confidence": 0.2}
+    state["latest_message"]["routing"] = band
+
+    outcome = run(ActionFallback(), Tracker.from_dict(state))
+
+    assert outcome.text == FALLBACK_HANDOFF
+    assert outcome.events == [HUMAN_OFF, reason("repeated_fallback"), PAUSE]
+
+
 def test_handback_tells_the_buyer_the_bot_is_back_and_clears_the_reason(tracker, run):
     outcome = run(ActionHandback(), tracker("agent_handback"))
 

@@ -20,8 +20,8 @@ def no_threshold_env(monkeypatch):
     monkeypatch.delenv(SUGGEST_ENV, raising=False)
 
 
-def parsed(*ranking: tuple[str, float]) -> Message:
-    message = Message(data={"text": "洗衣机能静音吗"})
+def parsed(*ranking: tuple[str, float], text: str = "洗衣机能静音吗") -> Message:
+    message = Message(data={"text": text})
     message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
     message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
     return message
@@ -108,6 +108,30 @@ def test_suggest_threshold_above_answer_threshold_leaves_no_middle_band(monkeypa
 
     assert routing.suggest_threshold == routing.answer_threshold == 0.6
     assert route(parsed(("greet", 0.59)))["routing"]["band"] == "handover"
+
+
+@pytest.mark.parametrize(
+    "text", ["<script>alert(1)</script>", "😂😂😂", "？？？", "hello there", "   "]
+)
+def test_an_unsure_message_with_nothing_to_act_on_is_unclear_not_for_an_agent(text):
+    for confidence in (0.44, 0.1):
+        parse = route(parsed(("bot_challenge", confidence), ("greet", 0.02), text=text))
+
+        assert parse["intent"]["name"] == "nlu_fallback"
+        assert parse["routing"]["band"] == "unclear"
+
+
+@pytest.mark.parametrize("text", ["在吗？？", "65e7k", "261105873012", "<b>退货</b>", "RS-600 ok?"])
+def test_an_unsure_message_with_chinese_or_a_model_or_order_number_still_goes_to_an_agent(text):
+    assert route(parsed(("ask_stock", 0.44), text=text))["routing"]["band"] == "suggest"
+    assert route(parsed(("ask_stock", 0.1), text=text))["routing"]["band"] == "handover"
+
+
+def test_a_confident_message_without_chinese_is_answered():
+    parse = route(parsed(("greet", 0.97), ("thank", 0.01), text="hello"))
+
+    assert parse["intent"]["name"] == "greet"
+    assert parse["routing"]["band"] == "answer"
 
 
 def test_a_message_without_an_intent_is_left_alone():

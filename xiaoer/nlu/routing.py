@@ -9,6 +9,9 @@ Replaces Rasa's FallbackClassifier. Three bands over the top intent's confidence
   with suggestions drafted from the original ranking.
 - ``handover`` (< suggest threshold): the intent becomes ``nlu_fallback``; ``action_fallback``
   hands over at once.
+- ``unclear`` (not answered, and the message holds nothing to act on: blank, emoji or markup
+  only, Latin words with no Chinese and no order or model number): ``nlu_fallback``;
+  ``action_fallback`` asks the buyer to rephrase instead of spending an agent's time on noise.
 
 Like FallbackClassifier, the original ranking stays in ``intent_ranking`` behind the
 inserted ``nlu_fallback``. Every parse also carries ``routing``: the band, the original
@@ -30,13 +33,21 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+
+from xiaoer.nlu.text import has_content
 
 logger = logging.getLogger(__name__)
 
 ROUTING_KEY = "routing"
-ANSWER, SUGGEST, HANDOVER = "answer", "suggest", "handover"
+ANSWER, SUGGEST, HANDOVER, UNCLEAR = "answer", "suggest", "handover", "unclear"
 ANSWER_ENV = "XIAOER_ANSWER_THRESHOLD"
 SUGGEST_ENV = "XIAOER_SUGGEST_THRESHOLD"
 
@@ -102,6 +113,7 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
         return cls(config)
 
     def band(self, message: Message) -> Dict[str, Any]:
+        """The routing decision for one parsed message."""
         intent = message.get(INTENT) or {}
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         ranking = message.get(INTENT_RANKING_KEY) or []
@@ -113,6 +125,8 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
             band = SUGGEST
         else:
             band = ANSWER
+        if band != ANSWER and not has_content(message.get(TEXT) or ""):
+            band = UNCLEAR
         return {
             "band": band,
             "intent": intent.get(INTENT_NAME_KEY),

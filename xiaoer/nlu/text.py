@@ -10,6 +10,7 @@ input characters produced it, so entity spans can move between the two texts.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import List, Tuple
@@ -143,3 +144,21 @@ def _split_spaces(piece: str) -> List[str]:
 
 def normalize_text(text: str) -> str:
     return normalize(text).text
+
+
+_MARKUP = re.compile(r"<[^<>]{0,200}>")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# What a buyer may type without any Chinese and still mean something here: an order number or a
+# model number (digits, or Latin letters mixed with digits, three characters or more).
+_IDENTIFIER = re.compile(r"(?<![A-Z0-9])(?:\d{3,}|(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,})(?![A-Z0-9])")
+
+
+def has_content(text: str) -> bool:
+    """Whether a message holds anything a store assistant could act on.
+
+    False for blank text, emoji or punctuation only, and markup or Latin words with no Chinese
+    and no order or model number ("<script>alert(1)</script>"): such a message gets a request to
+    rephrase, not an agent's time.
+    """
+    plain = _MARKUP.sub(" ", normalize_text(text or ""))
+    return bool(_CJK.search(plain) or _IDENTIFIER.search(plain))
