@@ -163,6 +163,13 @@ def test_without_a_catalogue_other_extractors_stand(index) -> None:
     assert entities("99Z9Z的刷新率", index, diet)[1][0] == ("product", "99Z9Z", "99Z9Z")
 
 
+@pytest.mark.parametrize("with_catalogue", [True, False])
+def test_a_punctuation_only_guess_is_no_product(index, with_catalogue) -> None:
+    diet = [{"entity": "product", "start": 17, "end": 18, "value": "/", "extractor": "DIETClassifier"}]
+
+    assert entities("<script>alert(1)</script>", index if with_catalogue else None, diet)[1] == []
+
+
 def test_demo_catalogue_every_alias_is_found_as_its_own_product() -> None:
     catalogue = load_catalog()
     index = CatalogueIndex(catalogue)

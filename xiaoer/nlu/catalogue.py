@@ -283,6 +283,11 @@ def attribute_value(names: Tuple[str, ...], products: List[Json], word: str) -> 
     return names[0] if len(names) == 1 else word
 
 
+def _names_something(entity: Json) -> bool:
+    value = entity.get("value")
+    return not isinstance(value, str) or any(ch.isalnum() for ch in value)
+
+
 def merge_entities(
     text: str, entities: List[Json], index: CatalogueIndex | None, add_attributes: bool = True
 ) -> List[Json]:
@@ -292,7 +297,9 @@ def merge_entities(
     an attribute word gives its display name to the overlapping attribute entity, or adds one
     when `add_attributes` (the message asks about a product's attributes).
     """
-    result = [dict(e) for e in entities]
+    # DIET sometimes tags a lone "/" or "?" as a product; a mention without a letter, digit or
+    # Chinese character names nothing.
+    result = [dict(e) for e in entities if _names_something(e)]
     named: List[Json] = []
     if index is not None and len(index):
         found = product_entities(text, index)
