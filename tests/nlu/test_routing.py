@@ -110,9 +110,7 @@ def test_suggest_threshold_above_answer_threshold_leaves_no_middle_band(monkeypa
     assert route(parsed(("greet", 0.59)))["routing"]["band"] == "handover"
 
 
-@pytest.mark.parametrize(
-    "text", ["<script>alert(1)</script>", "😂😂😂", "？？？", "hello there", "   "]
-)
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "😂😂😂", "？？？", "hello there", "   "])
 def test_an_unsure_message_with_nothing_to_act_on_is_unclear_not_for_an_agent(text):
     for confidence in (0.44, 0.1):
         parse = route(parsed(("bot_challenge", confidence), ("greet", 0.02), text=text))

@@ -150,7 +150,9 @@ _MARKUP = re.compile(r"<[^<>]{0,200}>")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # What a buyer may type without any Chinese and still mean something here: an order number or a
 # model number (digits, or Latin letters mixed with digits, three characters or more).
-_IDENTIFIER = re.compile(r"(?<![A-Z0-9])(?:\d{3,}|(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,})(?![A-Z0-9])")
+_IDENTIFIER = re.compile(
+    r"(?<![A-Z0-9])(?:\d{3,}|(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,})(?![A-Z0-9])"
+)
 
 
 def has_content(text: str) -> bool:
