@@ -85,12 +85,21 @@ def attribute_names(product: Json, asked: str) -> List[str]:
     return candidates
 
 
-def asked_attribute(ctx: Context) -> str | None:
-    """The buyer's words for the attribute: this turn's entity, the text, or the context."""
+def asked_attribute(ctx: Context, product: Json | None = None) -> str | None:
+    """The buyer's words for the attribute: the product's own attribute name in the text, this
+    turn's entity, a word from the synonym table, or the context."""
+    text = normalized_text(ctx)
+    if product:
+        # "77Q9X的噪音多大": the product's own name for an attribute beats the vague "多大",
+        # and covers names the synonym table has never seen.
+        folded = attribute_words.key(text)
+        named = [k for k in product.get("attributes") or {} if attribute_words.key(k) in folded]
+        named = [k for k in named if attribute_words.key(k)]
+        if named:
+            return max(named, key=lambda k: len(attribute_words.key(k)))
     entities = ctx.entities("attribute")
     if entities:
         return entities[0]
-    text = normalized_text(ctx)
     mentions = attribute_words.find_mentions(text)
     if mentions:
         start, end, _ = min(mentions, key=lambda m: len(m[2]))  # the most specific word
@@ -103,7 +112,7 @@ def answer_attribute(ctx: Context, product: Json, overview: bool = False) -> Non
     remember_product(ctx, product, "product_attribute")
     attributes = product.get("attributes") or {}
     name = short_name(product)
-    asked = None if overview else asked_attribute(ctx)
+    asked = None if overview else asked_attribute(ctx, product)
     if not attributes:
         ctx.say(f"{name} 暂时还没有登记参数信息，可以转人工客服帮您确认哦。")
         return

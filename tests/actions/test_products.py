@@ -79,6 +79,30 @@ def test_unknown_attribute_lists_the_known_ones(store, tracker, run):
     assert outcome.slot("attribute") == "保修期"
 
 
+@pytest.mark.parametrize(
+    "entities",
+    [[], [entity("attribute", "多大", "77Q9X的噪音多大")]],
+    ids=["no-entity", "vague-entity"],
+)
+def test_an_attribute_name_only_the_catalogue_has_is_answered(store, tracker, run, entities):
+    """A new product's new attribute (no synonym table entry) is named in the text; it beats "多大"."""
+    store.put_product(
+        "TV-77Q9X",
+        "海悦 77Q9X 电视",
+        "电视",
+        15999,
+        3,
+        ["77Q9X"],
+        {"屏幕尺寸": "77英寸", "待机功耗": "0.5W"},
+    )
+    turn = {"text": "77Q9X的待机功耗多大", "intent": "ask_product_attribute", "entities": entities}
+
+    outcome = run(ActionProductAttribute(store), tracker("attribute_refresh_rate", **turn))
+
+    assert outcome.text == "77Q9X 的待机功耗是 0.5W。"
+    assert outcome.slot("attribute") == "待机功耗"
+
+
 def test_product_without_attributes(store, tracker, run):
     outcome = run(
         ActionProductAttribute(store),

@@ -163,6 +163,25 @@ def test_without_a_catalogue_other_extractors_stand(index) -> None:
     assert entities("99Z9Z的刷新率", index, diet)[1][0] == ("product", "99Z9Z", "99Z9Z")
 
 
+def test_an_attribute_name_only_the_catalogue_has_is_an_attribute_mention() -> None:
+    index = CatalogueIndex(
+        [
+            {
+                "sku": "TV-77Q9X",
+                "aliases": ["77Q9X"],
+                "attributes": {"屏幕尺寸": "77英寸", "待机功耗": "0.5W"},
+            }
+        ]
+    )
+
+    assert entities("77Q9X的待机功耗多大", index)[1] == [
+        ("product", "77Q9X", "77Q9X"),
+        ("attribute", "待机功耗", "待机功耗"),
+    ]
+    # Without that product the word is unknown and nothing is made up.
+    assert entities("77Q9X的待机功耗", CatalogueIndex([]))[1] == []
+
+
 @pytest.mark.parametrize("with_catalogue", [True, False])
 def test_a_punctuation_only_guess_is_no_product(index, with_catalogue) -> None:
     diet = [{"entity": "product", "start": 17, "end": 18, "value": "/", "extractor": "DIETClassifier"}]

@@ -2,14 +2,15 @@
 
 The catalogue's attribute keys are Chinese display names ("屏幕尺寸", "能效等级"); buyers say
 "多大", "几级能效", "刷新率多少". Both the NLU component (xiaoer.nlu.catalogue) and the product
-actions map buyer words through ATTRIBUTE_SYNONYMS, compared in normalised form (xiaoer.nlu.text).
+actions map buyer words through ATTRIBUTE_SYNONYMS, compared in normalised form (xiaoer.nlu.text);
+attribute names the live catalogue has beyond the table are words for themselves.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from xiaoer.nlu.text import normalize_text
 
@@ -163,13 +164,24 @@ def candidates(asked: str) -> List[str]:
     return names
 
 
-def find_mentions(text: str) -> List[Tuple[int, int, Tuple[str, ...]]]:
+def _words_with(extra_names: Iterable[str]) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """The word table plus display names only the live catalogue has ("待机功耗" of a new product)."""
+    words = _words()
+    known = {word for word, _ in words}
+    extra = {key(name): (name,) for name in extra_names if key(name) and key(name) not in known}
+    if not extra:
+        return words
+    return tuple(sorted((*words, *extra.items()), key=lambda p: -len(p[0])))
+
+
+def find_mentions(text: str, extra_names: Iterable[str] = ()) -> List[Tuple[int, int, Tuple[str, ...]]]:
     """(start, end, display names) for attribute words in normalised text, in text order.
 
+    `extra_names` are attribute names from the live catalogue, each a word for itself.
     Longest words win and never overlap; touching words meaning the same ("几级"+"能效") merge.
     """
     taken: List[Tuple[int, int, Tuple[str, ...]]] = []
-    for word, names in _words():
+    for word, names in _words_with(extra_names):
         start = text.find(word)
         while start >= 0:
             end = start + len(word)

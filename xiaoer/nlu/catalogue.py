@@ -89,6 +89,8 @@ class CatalogueIndex:
 
     def __init__(self, products: Iterable[Json]) -> None:
         self.products: Dict[str, Json] = {}
+        # Every attribute name some product has: a new product's new attribute is a word at once.
+        self.attribute_names: List[str] = []
         self._by_first: Dict[str, List[_Alias]] = {}
         self._by_parts: Dict[frozenset, set] = {}
         self._model_parts: Dict[str, set] = {}
@@ -110,6 +112,9 @@ class CatalogueIndex:
                     self._model_parts.setdefault(compact, set()).add((sku, str(alias)))
         for entries in self._by_first.values():
             entries.sort(key=lambda a: -len(a.compact))
+        self.attribute_names = sorted(
+            {str(k) for p in self.products.values() for k in (p.get("attributes") or {}) if str(k).strip()}
+        )
 
     def __len__(self) -> int:
         return len(self.products)
@@ -315,7 +320,7 @@ def merge_entities(
         if not named and category:
             named = [p for p in index.products.values() if p.get("category") == category]
     products = [e for e in result if e.get("entity") == "product"]
-    mentions = attributes.find_mentions(text)
+    mentions = attributes.find_mentions(text, index.attribute_names if index is not None else ())
     if any(len(names) == 1 for _, _, names in mentions):
         # "冷藏室多大": the specific word says what "多大" is about.
         mentions = [m for m in mentions if len(m[2]) == 1]
