@@ -58,6 +58,20 @@ def test_a_changed_attribute_and_a_new_alias_are_live_too(stack: Stack) -> None:
     assert reply == "星河XH9 的能效等级是 一级能效（2025新标）。"
 
 
+def test_a_new_attribute_name_is_live_too(stack: Stack) -> None:
+    """An attribute name no synonym table or training example has: tagged and answered at once."""
+    stack.put(
+        f"/api/products/{NEW_SKU}",
+        {**NEW_PRODUCT, "attributes": {**NEW_PRODUCT["attributes"], "新风换气量": "40m³/h"}},
+    )
+    parsed = parse(stack, "星河XH9的新风换气量多大")
+    attributes = [e["value"] for e in parsed["entities"] if e["entity"] == "attribute"]
+    assert "新风换气量" in attributes
+
+    reply = texts(stack.chat("e2e_catalogue_new_attribute", "星河XH9的新风换气量多大"))
+    assert reply == "星河XH9 的新风换气量是 40m³/h。"
+
+
 def test_traditional_full_width_and_emoji_reach_nlu_alike(stack: Stack) -> None:
     stack.put(f"/api/products/{NEW_SKU}", NEW_PRODUCT)
     typed = "請問　星河ｘｈ９🤔的能效等級是多少"
