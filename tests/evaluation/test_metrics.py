@@ -1,5 +1,7 @@
 """Metrics on small hand-made predictions whose figures are worked out by hand."""
 
+import dataclasses
+
 import pytest
 
 from xiaoer.evaluation.metrics import (
@@ -97,6 +99,19 @@ def test_faq_top_k_needs_the_right_intent_and_the_key_in_the_gold_selector_ranki
     assert result["top3"] == pytest.approx(2 / 4)
     assert result["top1_given_intent"] == pytest.approx(1 / 3)
     assert result["top3_given_intent"] == pytest.approx(2 / 3)
+
+
+def test_faq_top_k_of_the_selector_alone_reads_its_own_ranking():
+    fee, video = "ask_installation/wall_mount_fee", "ask_installation/install_video"
+    reranked = dataclasses.replace(
+        p("ask_installation", "ask_installation", faq="wall_mount_fee", ranking=[fee, video]),
+        selector_ranking=(video, fee),
+    )
+    plain = p("ask_installation", "ask_installation", faq="wall_mount_fee", ranking=[fee])  # no ranker
+
+    assert faq_top_k([reranked, plain])["top1"] == 1.0
+    alone = faq_top_k([reranked, plain], selector_alone=True)
+    assert (alone["top1"], alone["top3"]) == (0.5, 1.0)
 
 
 def test_faq_top_k_with_no_labelled_messages_is_zero_not_an_error():

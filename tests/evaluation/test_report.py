@@ -77,6 +77,19 @@ def _report(project):
     )
 
 
+def test_prediction_keeps_the_selectors_own_ranking_beside_the_ranked_one():
+    fee, video = "ask_installation/wall_mount_fee", "ask_installation/install_video"
+    parsed = _parse("ask_installation", 0.9, "ask_installation", [fee, video])
+    parsed["response_selector"]["ask_installation"]["selector_ranking"] = [
+        {"intent_response_key": video, "confidence": 0.6},
+        {"intent_response_key": fee, "confidence": 0.4},
+    ]
+
+    prediction = prediction_from_parse(MESSAGES[3], parsed)
+
+    assert (prediction.faq_ranking, prediction.selector_ranking) == ((fee, video), (video, fee))
+
+
 def test_prediction_reads_the_gold_intents_selector_or_the_default_one():
     kb = MESSAGES[3]
     assert prediction_from_parse(kb, PARSES[3]).faq_ranking == ("ask_installation/wall_mount_fee",)

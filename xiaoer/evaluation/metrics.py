@@ -19,6 +19,8 @@ class Prediction:
     gold_faq: str | None = None  # the KB entry id, KB messages only
     # intent_response_keys ranked by the gold intent's response selector, best first
     faq_ranking: tuple[str, ...] = field(default_factory=tuple)
+    # the same ranked by the response selector alone, before the FAQ ranker blended it
+    selector_ranking: tuple[str, ...] = field(default_factory=tuple)
     source: str = ""
     # the classifier's own top intent before a fallback relabelled it (None: same as predicted)
     raw_intent: str | None = None
@@ -80,19 +82,27 @@ def confused_pairs(predictions: Sequence[Prediction], top: int = 10, examples: i
     ]
 
 
-def faq_top_k(predictions: Sequence[Prediction], ks: Sequence[int] = (1, 3)) -> dict:
+def faq_top_k(
+    predictions: Sequence[Prediction], ks: Sequence[int] = (1, 3), selector_alone: bool = False
+) -> dict:
     """FAQ top-k accuracy over the messages labelled with a KB entry.
 
     A message is right at k when the top intent is its gold intent AND `<gold intent>/<faq>`
     is among the first k keys of the gold intent's response-selector ranking. The denominator
     is every labelled message, so an intent mistake counts as a FAQ miss.
-    `given_intent` is the same over only the messages whose intent was right.
+    `given_intent` is the same over only the messages whose intent was right. `selector_alone`
+    reads the response selector's own ranking instead of the model's final one.
     """
     labelled = [p for p in predictions if p.gold_faq]
     intent_right = [p for p in labelled if p.predicted_intent == p.gold_intent]
     result = {"messages": len(labelled), "intent_right": len(intent_right)}
     for k in ks:
-        hits = sum(1 for p in intent_right if f"{p.gold_intent}/{p.gold_faq}" in p.faq_ranking[:k])
+        hits = sum(
+            1
+            for p in intent_right
+            if f"{p.gold_intent}/{p.gold_faq}"
+            in ((p.selector_ranking or p.faq_ranking) if selector_alone else p.faq_ranking)[:k]
+        )
         result[f"top{k}"] = _ratio(hits, len(labelled))
         result[f"top{k}_given_intent"] = _ratio(hits, len(intent_right))
     return result

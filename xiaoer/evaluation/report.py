@@ -67,8 +67,14 @@ def headline(report: dict) -> list[tuple[str, str]]:
     ]
     if faq and faq["messages"]:
         rows += [
-            ("FAQ top-1 (ResponseSelector)", _pct(faq["top1"])),
-            ("FAQ top-3 (ResponseSelector)", _pct(faq["top3"])),
+            ("FAQ top-1 (model)", _pct(faq["top1"])),
+            ("FAQ top-3 (model)", _pct(faq["top3"])),
+        ]
+    alone = report.get("faq_selector_alone")
+    if alone and alone["messages"]:
+        rows += [
+            ("FAQ top-1 (ResponseSelector alone)", _pct(alone["top1"])),
+            ("FAQ top-3 (ResponseSelector alone)", _pct(alone["top3"])),
         ]
     baseline = report.get("baseline")
     if baseline and baseline["messages"]:
@@ -149,13 +155,24 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     if faq and faq["messages"]:
         faq_rows = [
             [
-                "ResponseSelector (model)",
+                "the model's pick (selectors, re-ranked by the FAQ ranker when configured)",
                 str(faq["messages"]),
                 _pct(faq["top1"]),
                 _pct(faq["top3"]),
                 f"{_pct(faq['top1_given_intent'])} / {_pct(faq['top3_given_intent'])}",
             ],
         ]
+        alone = report.get("faq_selector_alone")
+        if alone:
+            faq_rows.append(
+                [
+                    "ResponseSelector alone",
+                    str(alone["messages"]),
+                    _pct(alone["top1"]),
+                    _pct(alone["top3"]),
+                    f"{_pct(alone['top1_given_intent'])} / {_pct(alone['top3_given_intent'])}",
+                ]
+            )
         if baseline:
             faq_rows.append(
                 [

@@ -19,18 +19,21 @@ ANSWER_THRESHOLD_ENV = "XIAOER_ANSWER_THRESHOLD"
 SWEEP = (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
+def _keys(ranking: Any) -> tuple[str, ...]:
+    return tuple(str(item.get("intent_response_key", "")) for item in ranking or [] if isinstance(item, dict))
+
+
 def prediction_from_parse(message: HeldoutMessage, parsed: dict[str, Any]) -> metrics.Prediction:
     """A Prediction from `/model/parse`-shaped output, reading the gold intent's selector ranking."""
     intent = parsed.get("intent") or {}
     ranking: tuple[str, ...] = ()
+    selector_ranking: tuple[str, ...] = ()
     selectors = parsed.get("response_selector") or {}
     selector = selectors.get(message.intent) or selectors.get("default")
     if isinstance(selector, dict):
-        ranking = tuple(
-            str(item.get("intent_response_key", ""))
-            for item in selector.get("ranking") or []
-            if isinstance(item, dict)
-        )
+        ranking = _keys(selector.get("ranking"))
+        # The FAQ ranker keeps the selector's own ranking beside its blended one.
+        selector_ranking = _keys(selector.get("selector_ranking")) or ranking
     raw = next(
         (
             r
@@ -48,6 +51,7 @@ def prediction_from_parse(message: HeldoutMessage, parsed: dict[str, Any]) -> me
         confidence=float(intent.get("confidence") or 0.0),
         gold_faq=message.faq,
         faq_ranking=ranking,
+        selector_ranking=selector_ranking,
         source=message.source,
     )
 
@@ -157,6 +161,7 @@ def build_report(
         "faq": {**metrics.faq_top_k(predictions), "missing_selectors": missing_selectors}
         if kb_messages
         else None,
+        "faq_selector_alone": metrics.faq_top_k(predictions, selector_alone=True) if kb_messages else None,
         "baseline": baseline,
         "trigger": metrics.trigger_rate(predictions, threshold),
         "threshold_sweep": metrics.threshold_sweep(predictions, SWEEP),
