@@ -298,7 +298,7 @@ def to_console(report: dict) -> str:
         f"  {data['heldout_messages']} held-out messages ({data['heldout_kb_messages']} with a KB entry), "
         f"{data['training_examples']} training examples, {data['knowledge_entries']} KB entries"
     )
-    lines += [f"  {name:<30} {value}" for name, value in headline(report)]
+    lines += [f"  {name:<36} {value}" for name, value in headline(report)]
     weakest = sorted(report["intents"]["per_intent"].items(), key=lambda kv: kv[1]["f1"])[:5]
     lines.append("  weakest intents                " + ", ".join(f"{k} {m['f1']:.2f}" for k, m in weakest))
     for pair in report["confused_pairs"][:5]:
