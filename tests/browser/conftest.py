@@ -76,6 +76,8 @@ def seed(stack: Stack) -> Stack:
             "stock": 3,
             "aliases": ["77Q9X"],
             "attributes": {"屏幕尺寸": "77英寸", "刷新率": "240Hz", "能效等级": "二级能效"},
+            # A screenshot answer shows this product's detail page (served by the console here).
+            "detail_image_url": f"{stack.console_url}/static/img/wall-mount.svg",
         },
     )
     stack.put(f"/api/buyers/{BUYER}", {"nickname": "浏览器测试买家"})

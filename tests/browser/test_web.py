@@ -228,3 +228,38 @@ def test_rich_answers_render_on_the_chat_page(pages, web: Stack) -> None:
     expect(buyer_page.locator(".row.buyer .bubble").last).to_have_text("转人工")
     expect(bot_rows(buyer_page, "人工")).not_to_have_count(0)
     assert dialogs == []
+
+
+def test_knowledge_answers_in_every_style_reach_the_chat_page(pages, web: Stack) -> None:
+    """Asked on the page, answered by the real pipeline from knowledge/: multi, video, screenshot."""
+    buyer_page, _, dialogs = pages
+    open_chat(buyer_page, web, "browser_kb_styles")
+
+    # multi: a text message, then an image message, in that order.
+    say(buyer_page, "怎么加入店铺会员，要收费吗？")
+    expect(bot_rows(buyer_page, "店铺会员免费加入")).to_have_count(1)
+    guide = buyer_page.locator('.bubble[data-type="image"]').filter(has_text="入会入口在这里")
+    expect(guide.locator("img")).to_have_attribute(
+        "src", "https://static.haiyue-demo.example/guide/join-membership.png"
+    )
+    bot_texts = buyer_page.locator(".row.bot .bubble").all_inner_texts()
+    assert [i for i, t in enumerate(bot_texts) if "店铺会员免费加入" in t] < [
+        i for i, t in enumerate(bot_texts) if "入会入口在这里" in t
+    ]
+
+    # video: a player with its poster, not a link.
+    say(buyer_page, "电视底座怎么装，可以自己装吗？")
+    video = buyer_page.locator('.bubble[data-type="video"]')
+    expect(video).to_have_count(1)
+    expect(video.locator("video")).to_have_attribute("controls", "")
+    assert video.locator("video").get_attribute("src").startswith("https://")
+
+    # screenshot: the product named in the question, its detail page from the store.
+    say(buyer_page, "77Q9X详情页图片和实物一样吗，参数以哪个为准？")
+    shot = buyer_page.locator('.bubble[data-type="screenshot"]')
+    expect(shot).to_contain_text("详情页")
+    expect(shot.locator(".screenshot img")).to_have_attribute(
+        "src", f"{web.console_url}/static/img/wall-mount.svg"
+    )
+    buyer_page.screenshot(path=str(SCREENSHOTS / "chat-knowledge.png"), full_page=True)
+    assert dialogs == []
