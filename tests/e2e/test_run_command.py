@@ -24,7 +24,7 @@ def port_open(port: int) -> bool:
 def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert MODEL.exists(), "make test trains the model before pytest"
     store_port, action_port, rasa_port = free_port(), free_port(), free_port()
-    console_port = free_port()
+    console_port, followup_port = free_port(), free_port()
     env = {
         **os.environ,
         "XIAOER_STORE_PORT": str(store_port),
@@ -37,7 +37,7 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         "XIAOER_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         "XIAOER_CONSOLE_PORT": str(console_port),
         "XIAOER_ASSIST_DATABASE_URL": f"sqlite:///{tmp_path / 'assist.db'}",
-        "XIAOER_FOLLOWUP_PORT": str(free_port()),
+        "XIAOER_FOLLOWUP_PORT": str(followup_port),
         "XIAOER_FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'followup.db'}",
         "XIAOER_DEV_AGENT_PASSWORD": "run-test-agent-password",
     }
@@ -65,6 +65,9 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         assert len(payloads) >= 2, reply
         answer = requests.post(url, json={"sender": "demo", "message": payloads[0]}, timeout=60).json()
         assert any("订单" in (m.get("text") or "") for m in answer), answer
+        # The agent console and the follow-up engine answer too.
+        assert requests.get(f"http://127.0.0.1:{console_port}/login", timeout=10).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{followup_port}/health", timeout=10).status_code == 200
     finally:
         # Ctrl-C in a terminal signals the whole foreground process group.
         os.killpg(process.pid, signal.SIGINT)
@@ -73,5 +76,5 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
-    for port in (store_port, action_port, rasa_port, console_port):
+    for port in (store_port, action_port, rasa_port, console_port, followup_port):
         assert not port_open(port), f"port {port} still open after Ctrl-C"

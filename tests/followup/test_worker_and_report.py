@@ -84,3 +84,22 @@ def test_report_counts_sent_skipped_converted_and_gmv(engine, clock, rasa, store
     text = render(engine.db)
     assert "payment_reminder_30m" in text and "7,598.00" in text
     assert "daily marketing cap (2) reached" in text
+
+
+def test_report_command_prints_the_same_from_the_configured_database(
+    engine, clock, store, order_event, database_url, monkeypatch, capsys
+):
+    from xiaoer.followup.__main__ import main
+
+    engine.ingest(order_event("order_created", "O1", total=4599.0))
+    store.buyers["buyer-alice"]["marketing_opt_out"] = False
+    clock.advance(minutes=31)
+    engine.run_due()
+    assert summary(engine.db)["payment_reminder_30m"]["sent"] == 1  # not an empty report
+    monkeypatch.setenv("XIAOER_FOLLOWUP_DATABASE_URL", database_url)
+
+    main(["report"])
+
+    out = capsys.readouterr().out
+    assert out.strip() == render(engine.db).strip()
+    assert "payment_reminder_30m" in out
