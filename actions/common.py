@@ -122,15 +122,23 @@ class StoreAction(Action, metaclass=abc.ABCMeta):
             await asyncio.to_thread(self.answer, ctx)
         except StoreUnavailable as exc:
             logger.warning("%s: store unavailable: %s", self.name(), exc)
-            return apologise(dispatcher)
-        except Exception:  # a bug must still leave the buyer with an answer
+            return self.store_unavailable(ctx)
+        except Exception:
             logger.exception("%s failed", self.name())
-            return apologise(dispatcher)
+            return self.failed(ctx)
         return ctx.events
 
     @abc.abstractmethod
     def answer(self, ctx: Context) -> None:
         """Answer the buyer through ctx.say / ctx.set."""
+
+    def store_unavailable(self, ctx: Context) -> List[EventType]:
+        """The store is down or slow: apologise and offer a human."""
+        return apologise(ctx.dispatcher)
+
+    def failed(self, ctx: Context) -> List[EventType]:
+        """A bug must still leave the buyer with an answer."""
+        return apologise(ctx.dispatcher)
 
 
 def apologise(dispatcher: CollectingDispatcher) -> List[EventType]:

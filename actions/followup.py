@@ -9,16 +9,13 @@ means a shorter message without the live facts, never an unprompted apology.
 from __future__ import annotations
 
 import abc
-import asyncio
 import logging
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions import bootstrap
-from actions.api.store import Json, StoreUnavailable
+from actions.api.store import Json
 from actions.common import Context, StoreAction, item_summary, remember_order, ship_by, yuan
 from actions.products import remember_product
 
@@ -42,36 +39,20 @@ def order_total(order: Json) -> str:
     return yuan(sum(float(i.get("unit_price", 0)) * int(i.get("qty", 0)) for i in order.get("items") or []))
 
 
-class FollowupAction(Action, metaclass=abc.ABCMeta):
+class FollowupAction(StoreAction, metaclass=abc.ABCMeta):
     """Runs compose(ctx); the store down → fallback(ctx), the plain message without live facts."""
 
-    action_name = ""
+    def answer(self, ctx: Context) -> None:
+        self.compose(ctx)
 
-    def __init__(self, client=None) -> None:
-        self._client = client
-
-    def name(self) -> str:
-        return self.action_name
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        ctx = Context(
-            dispatcher=dispatcher,
-            tracker=tracker,
-            client=self._client or bootstrap.store_client(),
-            settings=bootstrap.settings(),
-        )
-        try:
-            await asyncio.to_thread(self.compose, ctx)
-        except StoreUnavailable as exc:
-            logger.warning("%s: store unavailable, sending the plain message: %s", self.name(), exc)
-            ctx.events.clear()
-            self.fallback(ctx)
-        except Exception:  # a bug: better silence than a broken proactive message
-            logger.exception("%s failed", self.name())
-            return []
+    def store_unavailable(self, ctx: Context) -> List[Dict[str, Any]]:
+        logger.warning("%s: sending the plain message without live facts", self.name())
+        ctx.events.clear()
+        self.fallback(ctx)
         return ctx.events
+
+    def failed(self, ctx: Context) -> List[Dict[str, Any]]:
+        return []  # a bug: better silence than a broken proactive message
 
     @abc.abstractmethod
     def compose(self, ctx: Context) -> None:
