@@ -303,3 +303,67 @@ def test_attribute_words_count_only_in_product_questions() -> None:
     component.process([returns, asked])
     assert returns.get("entities") == []
     assert [(e["entity"], e["value"]) for e in asked.get("entities")] == [("attribute", "屏幕尺寸")]
+
+
+class FixedCatalogue:
+    """A catalogue source that always has these products."""
+
+    def __init__(self, *products) -> None:
+        self.index = CatalogueIndex(products)
+
+    def current(self) -> CatalogueIndex:
+        return self.index
+
+
+XH9 = {
+    "sku": "AC-XH9",
+    "category": "空调",
+    "aliases": ["星河XH9"],
+    "attributes": {"能效等级": "新一级能效", "新风换气量": "40m³/h"},
+}
+
+
+def message(text: str, intent: str, confidence: float = 0.97) -> Message:
+    ranking = [
+        {"name": intent, "confidence": confidence},
+        {"name": "ask_product_attribute", "confidence": 0.02},
+    ]
+    return Message(
+        data={
+            "text": normalize_text(text),
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": ranking,
+        }
+    )
+
+
+def test_a_named_products_new_attribute_makes_a_presale_guess_an_attribute_question() -> None:
+    asked = message("星河XH9的新风换气量多大", "ask_presale", 0.54)
+
+    CatalogueEntityExtractor(FixedCatalogue(XH9)).process([asked])
+
+    assert asked.get("intent") == {"name": "ask_product_attribute", "confidence": 1.0}
+    assert [r["name"] for r in asked.get("intent_ranking")] == ["ask_product_attribute", "ask_presale"]
+    assert asked.get("catalogue_intent") == {"overruled": "ask_presale", "attributes": ["新风换气量"]}
+    assert [(e["entity"], e["value"]) for e in asked.get("entities")] == [
+        ("product", "星河XH9"),
+        ("attribute", "新风换气量"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("星河XH9的新风换气量不对 我要退货", "ask_return_refund"),  # not a pre-sale guess: left alone
+        ("星河XH9一级能效能领补贴吗", "ask_presale"),  # a word the classifier knows: its call stands
+        ("新风换气量多大的空调好", "ask_presale"),  # no product named
+        ("海悦其他空调的新风换气量多大", "ask_presale"),
+    ],
+)
+def test_the_intent_stands_otherwise(text, intent) -> None:
+    asked = message(text, intent)
+
+    CatalogueEntityExtractor(FixedCatalogue(XH9)).process([asked])
+
+    assert asked.get("intent")["name"] == intent
+    assert asked.get("catalogue_intent") is None

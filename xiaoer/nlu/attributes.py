@@ -174,6 +174,11 @@ def _words_with(extra_names: Iterable[str]) -> Tuple[Tuple[str, Tuple[str, ...]]
     return tuple(sorted((*words, *extra.items()), key=lambda p: -len(p[0])))
 
 
+def is_table_word(name: str) -> bool:
+    """Whether the synonym table already knows this word (training data uses the same words)."""
+    return any(word == key(name) for word, _ in _words())
+
+
 def find_mentions(text: str, extra_names: Iterable[str] = ()) -> List[Tuple[int, int, Tuple[str, ...]]]:
     """(start, end, display names) for attribute words in normalised text, in text order.
 

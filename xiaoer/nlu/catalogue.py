@@ -26,7 +26,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from xiaoer.nlu import attributes
@@ -39,6 +46,11 @@ EXTRACTOR = "CatalogueEntityExtractor"
 # Intents whose messages may name an attribute by a buyer's word ("多大", "几级能效"); a bare
 # follow-up like "能效呢" can be classified inform.
 ATTRIBUTE_INTENTS = {"ask_product_attribute", "inform"}
+ATTRIBUTE_INTENT = "ask_product_attribute"
+# Intents an unfamiliar product question falls into when its words are new to the classifier
+# ("星河XH9的新风换气量多大" read as a pre-sale question): the catalogue then knows better.
+CATALOGUE_OVERRULES = {"ask_presale", "out_of_scope"}
+CATALOGUE_INTENT_KEY = "catalogue_intent"
 MODEL_PART = re.compile(r"[A-Z0-9]+(?:[-/.][A-Z0-9]+)*")
 # Words that may sit between a model's parts: "65寸的E7K", "E7K 65英寸".
 GAP = re.compile(r"^(?:\s|寸|英寸|吋|的|款|型|型号|那款|这款)*$")
@@ -386,5 +398,37 @@ class CatalogueEntityExtractor(GraphComponent):
             entities = merge_entities(
                 text, message.get(ENTITIES) or [], index, add_attributes=intent in ATTRIBUTE_INTENTS
             )
+            named = new_attribute_names(text, entities, index) if intent in CATALOGUE_OVERRULES else []
+            if named:
+                overrule_intent(message, intent, named)
+                entities = merge_entities(text, message.get(ENTITIES) or [], index, add_attributes=True)
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+
+def new_attribute_names(text: str, entities: List[Json], index: CatalogueIndex | None) -> List[str]:
+    """Attribute names of a product the text names, that only the live catalogue knows, in the text."""
+    if index is None:
+        return []
+    skus = [e["sku"] for e in entities if e.get("entity") == "product" and e.get("sku") in index.products]
+    compact = attributes.key(text)
+    names: List[str] = []
+    for sku in skus:
+        for name in index.products[sku].get("attributes") or {}:
+            name = str(name)
+            if (
+                attributes.key(name)
+                and attributes.key(name) in compact
+                and not attributes.is_table_word(name)
+            ):
+                names.append(name)
+    return names
+
+
+def overrule_intent(message: Message, intent: str | None, names: List[str]) -> None:
+    """A named product's own attribute name makes the message an attribute question."""
+    ask = {INTENT_NAME_KEY: ATTRIBUTE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != ATTRIBUTE_INTENT]
+    message.set(INTENT, ask, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [dict(ask), *ranking], add_to_output=True)
+    message.set(CATALOGUE_INTENT_KEY, {"overruled": intent, "attributes": names}, add_to_output=True)
