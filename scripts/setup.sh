@@ -51,8 +51,9 @@ if [ "$want_test_services" = 1 ]; then
   # Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
-  # Fonts so screenshots show Chinese text rather than boxes.
+  # Fonts so screenshots show Chinese text and buyers' emoji rather than boxes.
   ls /usr/share/fonts/*/*wqy* /usr/share/fonts/opentype/noto/*CJK* >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
+  ls /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "setup: tests need Debian packages: ${missing[*]} (run as root or install them)" >&2
