@@ -86,18 +86,19 @@ def attribute_names(product: Json, asked: str) -> List[str]:
 
 
 def asked_attribute(ctx: Context, product: Json | None = None) -> str | None:
-    """The buyer's words for the attribute: the product's own attribute name in the text, this
-    turn's entity, a word from the synonym table, or the context."""
+    """The buyer's words for the attribute: this turn's entity unless it is vague, the product's
+    own attribute name asked about in the text, a word from the synonym table, or the context."""
     text = normalized_text(ctx)
-    if product:
-        # "77Q9X的噪音多大": the product's own name for an attribute beats the vague "多大",
-        # and covers names the synonym table has never seen.
-        folded = attribute_words.key(text)
-        named = [k for k in product.get("attributes") or {} if attribute_words.key(k) in folded]
-        named = [k for k in named if attribute_words.key(k)]
-        if named:
-            return max(named, key=lambda k: len(attribute_words.key(k)))
     entities = ctx.entities("attribute")
+    specific = [e for e in entities if not attribute_words.is_vague(e)]
+    if specific:
+        return specific[0]
+    if product:
+        # "77Q9X的待机功耗多大": the product's own name for an attribute beats the vague "多大",
+        # and covers names the synonym table has never seen.
+        named = attribute_words.asked_names(text, product.get("attributes") or {})
+        if named:
+            return named[0]
     if entities:
         return entities[0]
     mentions = attribute_words.find_mentions(text)

@@ -103,6 +103,38 @@ def test_an_attribute_name_only_the_catalogue_has_is_answered(store, tracker, ru
     assert outcome.slot("attribute") == "待机功耗"
 
 
+@pytest.mark.parametrize(
+    "text, entities, expected",
+    [
+        ("JSQ25-13WT零冷水款能效几级", [], "JSQ25-13WT 的能效等级是 一级能效。"),
+        (
+            "JSQ25-13WT零冷水款能效几级",
+            [entity("attribute", "能效", "JSQ25-13WT零冷水款能效几级")],
+            "JSQ25-13WT 的能效等级是 一级能效。",
+        ),
+        ("JSQ25-13WT有零冷水吗", [], "JSQ25-13WT 的零冷水是 支持（需预留回水管）。"),
+    ],
+    ids=["descriptor-words-only", "descriptor-with-entity", "asked"],
+)
+def test_an_attribute_name_describing_the_product_is_not_the_question(
+    store, tracker, run, text, entities, expected
+):
+    store.put_product(
+        "HY-KC-JSQ25-13WT",
+        "海悦 JSQ25-13WT 13升 燃气热水器 零冷水 一级能效",
+        "厨房电器",
+        2899,
+        9,
+        ["JSQ25-13WT"],
+        {"能效等级": "一级能效", "零冷水": "支持（需预留回水管）"},
+    )
+    turn = {"text": text, "intent": "ask_product_attribute", "entities": entities}
+
+    outcome = run(ActionProductAttribute(store), tracker("attribute_refresh_rate", **turn))
+
+    assert outcome.text == expected
+
+
 def test_product_without_attributes(store, tracker, run):
     outcome = run(
         ActionProductAttribute(store),

@@ -367,3 +367,33 @@ def test_the_intent_stands_otherwise(text, intent) -> None:
 
     assert asked.get("intent")["name"] == intent
     assert asked.get("catalogue_intent") is None
+
+
+@pytest.fixture(scope="module")
+def demo_index() -> CatalogueIndex:
+    return CatalogueIndex(load_catalog())
+
+
+@pytest.mark.parametrize(
+    "text, attribute",
+    [
+        # Attribute names that also describe the product ("零冷水款") are not the question.
+        ("JSQ25-13WT零冷水款能效几级", "能效等级"),
+        ("JZT-B512熄火保护款火力多大", "热负荷"),
+        # Asked about, they are.
+        ("JSQ25-13WT有零冷水吗", "零冷水"),
+        ("JZT-B512的熄火保护是什么", "熄火保护"),
+    ],
+)
+def test_descriptive_attribute_names_count_only_when_asked(demo_index, text, attribute) -> None:
+    found = [value for kind, _, value in entities(text, demo_index)[1] if kind == "attribute"]
+
+    assert found == [attribute]
+
+
+def test_a_descriptive_name_does_not_overrule_a_presale_question(demo_index) -> None:
+    asked = message("JSQ25-13WT零冷水款是全新机吗", "ask_presale")
+
+    CatalogueEntityExtractor(FixedCatalogue(*load_catalog())).process([asked])
+
+    assert asked.get("intent")["name"] == "ask_presale"

@@ -174,9 +174,44 @@ def _words_with(extra_names: Iterable[str]) -> Tuple[Tuple[str, Tuple[str, ...]]
     return tuple(sorted((*words, *extra.items()), key=lambda p: -len(p[0])))
 
 
+def meanings(word: str) -> Tuple[str, ...]:
+    """The display names this exact word stands for in the table ("多大" → many, "能效" → one)."""
+    folded = key(word)
+    return next((names for w, names in _words() if w == folded), ())
+
+
 def is_table_word(name: str) -> bool:
     """Whether the synonym table already knows this word (training data uses the same words)."""
-    return any(word == key(name) for word, _ in _words())
+    return bool(meanings(name))
+
+
+def is_vague(word: str) -> bool:
+    """A word with several meanings ("多大"): the product decides which one is asked."""
+    return len(meanings(word)) > 1
+
+
+# A product's own attribute name is asked about where a question follows it ("新风换气量多大",
+# "有零冷水吗"), not where it describes the product ("零冷水款", "熄火保护型").
+_DESCRIBES = re.compile(r"^(?:款|型|版|系列|的款)")
+_QUESTION_AFTER = re.compile(
+    r"^(?:的)?.{0,3}?(?:多少|多大|多高|多宽|多重|多长|几|是什么|是啥|啥|怎么样|如何|吗|嘛|么|呢|\?)"
+)
+
+
+def asked_names(text: str, names: Iterable[str]) -> List[str]:
+    """Of these attribute names, the ones the text asks about, longest first."""
+    compact = key(text)
+    asked = []
+    for name in names:
+        word = key(name)
+        start = compact.find(word) if word else -1
+        while start >= 0:
+            after = compact[start + len(word) :]
+            if not _DESCRIBES.match(after) and _QUESTION_AFTER.match(after):
+                asked.append(str(name))
+                break
+            start = compact.find(word, start + 1)
+    return sorted(asked, key=lambda n: -len(key(n)))
 
 
 def find_mentions(text: str, extra_names: Iterable[str] = ()) -> List[Tuple[int, int, Tuple[str, ...]]]:

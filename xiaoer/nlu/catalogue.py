@@ -332,7 +332,14 @@ def merge_entities(
         if not named and category:
             named = [p for p in index.products.values() if p.get("category") == category]
     products = [e for e in result if e.get("entity") == "product"]
-    mentions = attributes.find_mentions(text, index.attribute_names if index is not None else ())
+    mentions = attributes.find_mentions(text)
+    if index is not None and not any(len(names) == 1 for _, _, names in mentions):
+        # Nothing specific from the table: an attribute name only the live catalogue has, where
+        # the text asks about it ("待机功耗多少"; not "零冷水款", which names the product).
+        new = [n for n in index.attribute_names if not attributes.is_table_word(n)]
+        asked = attributes.asked_names(text, new)
+        if asked:
+            mentions = attributes.find_mentions(text, asked)
     if any(len(names) == 1 for _, _, names in mentions):
         # "冷藏室多大": the specific word says what "多大" is about.
         mentions = [m for m in mentions if len(m[2]) == 1]
@@ -407,22 +414,17 @@ class CatalogueEntityExtractor(GraphComponent):
 
 
 def new_attribute_names(text: str, entities: List[Json], index: CatalogueIndex | None) -> List[str]:
-    """Attribute names of a product the text names, that only the live catalogue knows, in the text."""
+    """Attribute names of a product the text names, that only the live catalogue knows, asked about."""
     if index is None:
         return []
     skus = [e["sku"] for e in entities if e.get("entity") == "product" and e.get("sku") in index.products]
-    compact = attributes.key(text)
-    names: List[str] = []
-    for sku in skus:
-        for name in index.products[sku].get("attributes") or {}:
-            name = str(name)
-            if (
-                attributes.key(name)
-                and attributes.key(name) in compact
-                and not attributes.is_table_word(name)
-            ):
-                names.append(name)
-    return names
+    names = [
+        str(name)
+        for sku in skus
+        for name in index.products[sku].get("attributes") or {}
+        if not attributes.is_table_word(str(name))
+    ]
+    return attributes.asked_names(text, dict.fromkeys(names))
 
 
 def overrule_intent(message: Message, intent: str | None, names: List[str]) -> None:
