@@ -80,6 +80,16 @@ def test_payment_reminder_with_the_store_down_is_sent_plain_not_as_an_apology(st
     assert "转人工" not in outcome.text and outcome.slot("order_id") == ORDER
 
 
+def test_a_follow_up_that_breaks_sends_nothing_rather_than_an_apology(store, tracker):
+    class Broken(FakeStore):
+        def get_order(self, order_id):
+            raise KeyError("a bug in the store client")
+
+    events, messages = run_silently(ActionPaymentReminder(Broken()), tracker("followup_payment_reminder"))
+
+    assert (events, messages) == ([], [])
+
+
 def test_order_confirmation(store, tracker, run):
     store.put_order(ORDER, ALICE, "paid", created_at=ago(minutes=20))
     outcome = run(

@@ -109,11 +109,41 @@ def test_a_variant_added_to_the_file_helps_before_any_retrain(kb, ranker):
     assert after["response"]["intent_response_key"] == FEES
 
 
+def test_a_variant_typed_word_for_word_wins_over_a_sure_selector(kb, ranker):
+    text = "安装师傅能帮忙把旧机拆下来吗"
+    source = kb / "installation.yml"
+    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    next(e for e in doc["entries"] if e["id"] == "fee_policy")["variants"].append(text)
+    source.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+
+    # Typed in traditional characters with an emoji: still word for word after normalisation.
+    selector = rank(
+        ranker, parsed("安裝師傅能幫忙把舊機拆下來嗎😅", (WALL, 0.92), (VIDEO, 0.05), (FEES, 0.03))
+    )
+
+    assert selector["response"]["intent_response_key"] == FEES
+    assert selector["response"]["confidence"] >= 0.99
+
+
 def test_an_entry_removed_from_the_files_is_not_picked(ranker):
     selector = rank(ranker, parsed("挂架收费吗", ("ask_installation/retired_entry", 0.9), (WALL, 0.1)))
 
     assert selector["response"]["intent_response_key"] == WALL
     assert "ask_installation/retired_entry" not in [r["intent_response_key"] for r in selector["ranking"]]
+
+
+def test_a_single_default_selector_is_ranked_over_every_entry(ranker):
+    refund = "ask_return_refund/how_to_return"
+    message = Message(data={"text": "挂架安装要另外收钱吗"})
+    output = selector_output((refund, 0.48), (WALL, 0.40))
+    output["default"] = output.pop("ask_installation")
+    message.set("response_selector", output, add_to_output=True)
+
+    [out] = ranker.process([message])
+
+    assert out.get("response_selector")["default"]["response"]["intent_response_key"] == WALL
 
 
 def test_weight_one_or_no_knowledge_leaves_the_selector_alone(kb, tmp_path):

@@ -119,7 +119,9 @@ def test_an_unsure_message_with_nothing_to_act_on_is_unclear_not_for_an_agent(te
         assert parse["routing"]["band"] == "unclear"
 
 
-@pytest.mark.parametrize("text", ["在吗？？", "65e7k", "261105873012", "<b>退货</b>", "RS-600 ok?"])
+@pytest.mark.parametrize(
+    "text", ["在吗？？", "65e7k", "261105873012", "<b>退货</b>", "RS-600 ok?", "X1", "1.5P"]
+)
 def test_an_unsure_message_with_chinese_or_a_model_or_order_number_still_goes_to_an_agent(text):
     assert route(parsed(("ask_stock", 0.44), text=text))["routing"]["band"] == "suggest"
     assert route(parsed(("ask_stock", 0.1), text=text))["routing"]["band"] == "handover"

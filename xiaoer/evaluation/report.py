@@ -300,7 +300,7 @@ def to_console(report: dict) -> str:
     )
     lines += [f"  {name:<36} {value}" for name, value in headline(report)]
     weakest = sorted(report["intents"]["per_intent"].items(), key=lambda kv: kv[1]["f1"])[:5]
-    lines.append("  weakest intents                " + ", ".join(f"{k} {m['f1']:.2f}" for k, m in weakest))
+    lines.append(f"  {'weakest intents':<36} " + ", ".join(f"{k} {m['f1']:.2f}" for k, m in weakest))
     for pair in report["confused_pairs"][:5]:
         lines.append(
             f"  confused {pair['gold']} → {pair['predicted']} ×{pair['count']}: {pair['examples'][0]}"

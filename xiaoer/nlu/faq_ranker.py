@@ -2,13 +2,15 @@
 question's lexical similarity to each entry's questions and variants in knowledge/.
 
 The ResponseSelector knows what it was trained on; the lexical side (xiaoer.knowledge.lexical)
-reads knowledge/ as it is now, reloaded when a file changes, so a variant a trainer adds helps
-on the next message, before the next `rasa train`. On the held-out set the blend picked the
+reads knowledge/ as it is now, reloaded when a file changes, so a variant a trainer adds is
+matched on the next message (word for word at once; similar wordings where the selector is
+unsure), before the next `rasa train`. On the held-out set the blend picked the
 right entry more often than either side alone (docs/evaluation.md).
 
 For each retrieval intent in `response_selector`, an entry scores
-``selector_weight * selector confidence + (1 - selector_weight) * lexical score``; the best
-becomes the response and the ranking is re-ordered. The selector's own ranking stays under
+``selector_weight * selector confidence + (1 - selector_weight) * lexical score``, or its lexical
+score when the message is one of its questions word for word; the best becomes the response and
+the ranking is re-ordered. The selector's own ranking stays under
 ``selector_ranking`` so evaluation and trainers can compare.
 """
 
@@ -25,6 +27,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_DEFAULT_INTENT,
     RESPONSE_SELECTOR_PREDICTION_KEY,
     RESPONSE_SELECTOR_PROPERTY_NAME,
     RESPONSE_SELECTOR_RANKING_KEY,
@@ -44,6 +47,8 @@ KNOWLEDGE_DIR_ENV = "XIAOER_KNOWLEDGE_DIR"
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 SELECTOR_RANKING_KEY = "selector_ranking"
 RANKING_LENGTH = 10
+DEFAULT_SELECTOR = RESPONSE_SELECTOR_DEFAULT_INTENT
+EXACT = 0.99  # lexical cosine of a message equal to a question or variant
 
 
 class LexicalIndex:
@@ -58,6 +63,8 @@ class LexicalIndex:
                 for text in (entry.question, *entry.variants):
                     questions.setdefault(entry.intent, []).append((text, entry.key))
         self.matchers: Dict[str, LexicalMatcher] = {}
+        # A single selector for every retrieval intent reports under "default": match over all.
+        questions[DEFAULT_SELECTOR] = [pair for pairs in list(questions.values()) for pair in pairs]
         for intent, pairs in questions.items():
             try:
                 self.matchers[intent] = LexicalMatcher(pairs)
@@ -85,6 +92,11 @@ def blend(
     if not keys:
         return selector
     score = {k: weight * confidence.get(k, 0.0) + (1 - weight) * lexical.get(k, 0.0) for k in keys}
+    for key in keys:
+        # The buyer typed one of the entry's questions (after normalisation): that entry, even
+        # if the selector, trained before the variant was added, is sure of another.
+        if lexical.get(key, 0.0) >= EXACT:
+            score[key] = max(score[key], lexical[key])
     ordered = sorted(keys, key=lambda k: -score[k])[:RANKING_LENGTH]
     ids = {str(r.get(INTENT_RESPONSE_KEY)): r.get("id") for r in ranking}
     best = ordered[0]

@@ -1,6 +1,6 @@
 """Routing by NLU confidence: the bot answers, an agent gets suggestions, or a human takes over.
 
-Replaces Rasa's FallbackClassifier. Three bands over the top intent's confidence:
+Replaces Rasa's FallbackClassifier. Four bands over the top intent's confidence:
 
 - ``answer``   (>= answer threshold, and not ambiguous): the prediction stands, the bot answers.
 - ``suggest``  (between the thresholds, or the top two intents closer than the ambiguity

@@ -148,10 +148,10 @@ def normalize_text(text: str) -> str:
 
 _MARKUP = re.compile(r"<[^<>]{0,200}>")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# What a buyer may type without any Chinese and still mean something here: an order number or a
-# model number (digits, or Latin letters mixed with digits, three characters or more).
+# What a buyer may type without any Chinese and still mean something here: an order number (three
+# digits or more) or a model number (Latin letters mixed with digits: "65E7K", "X1", "1.5P").
 _IDENTIFIER = re.compile(
-    r"(?<![A-Z0-9])(?:\d{3,}|(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,})(?![A-Z0-9])"
+    r"(?<![A-Z0-9.])(?:\d{3,}|(?=[A-Z0-9.-]*\d)(?=[A-Z0-9.-]*[A-Z])[A-Z0-9][A-Z0-9.-]+)(?![A-Z0-9])"
 )
 
 
