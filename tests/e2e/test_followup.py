@@ -103,6 +103,10 @@ def test_unpaid_order_gets_a_payment_reminder_and_the_reply_is_answered_in_conte
         replies = received[before:]
     finally:
         client.disconnect()
+        # The engine's moved clock would fire real follow-ups at the other tests' buyers in this
+        # shared stack (an order confirmation puts that order in a buyer's context): stop it.
+        stack.stop("followup")
+        stack.move_followup_clock(0)
     # The payment answer for the unpaid order the reminder was about (knowledge/payment.yml,
     # payment_methods, its `created` answer), not the generic one.
     answer = "\n".join(m.get("text") or "" for m in replies)
