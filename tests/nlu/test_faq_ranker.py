@@ -47,6 +47,16 @@ def rank(ranker: FaqRanker, message: Message) -> dict:
     return out.get("response_selector")["ask_installation"]
 
 
+def add_variant(kb: Path, entry_id: str, text: str) -> None:
+    """What a trainer does: one more variant in installation.yml (a later mtime, as an edit has)."""
+    source = kb / "installation.yml"
+    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    next(e for e in doc["entries"] if e["id"] == entry_id)["variants"].append(text)
+    source.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+
+
 @pytest.fixture
 def kb(tmp_path: Path) -> Path:
     return Path(shutil.copytree(FIXTURES, tmp_path / "knowledge"))
@@ -97,13 +107,7 @@ def test_a_variant_added_to_the_file_helps_before_any_retrain(kb, ranker):
     before = rank(ranker, parsed(text, (WALL, 0.45), (VIDEO, 0.30), (FEES, 0.25)))
     assert before["response"]["intent_response_key"] == WALL
 
-    source = kb / "installation.yml"
-    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
-    fee_policy = next(e for e in doc["entries"] if e["id"] == "fee_policy")
-    fee_policy["variants"].append(text)
-    source.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    stat = source.stat()
-    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    add_variant(kb, "fee_policy", text)
 
     after = rank(ranker, parsed(text, (WALL, 0.45), (VIDEO, 0.30), (FEES, 0.25)))
     assert after["response"]["intent_response_key"] == FEES
@@ -111,12 +115,7 @@ def test_a_variant_added_to_the_file_helps_before_any_retrain(kb, ranker):
 
 def test_a_variant_typed_word_for_word_wins_over_a_sure_selector(kb, ranker):
     text = "安装师傅能帮忙把旧机拆下来吗"
-    source = kb / "installation.yml"
-    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
-    next(e for e in doc["entries"] if e["id"] == "fee_policy")["variants"].append(text)
-    source.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    stat = source.stat()
-    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    add_variant(kb, "fee_policy", text)
 
     # Typed in traditional characters with an emoji: still word for word after normalisation.
     selector = rank(
