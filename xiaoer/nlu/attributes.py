@@ -174,10 +174,14 @@ def _words_with(extra_names: Iterable[str]) -> Tuple[Tuple[str, Tuple[str, ...]]
     return tuple(sorted((*words, *extra.items()), key=lambda p: -len(p[0])))
 
 
+@functools.lru_cache(maxsize=1)
+def _meanings_by_word() -> Dict[str, Tuple[str, ...]]:
+    return dict(_words())
+
+
 def meanings(word: str) -> Tuple[str, ...]:
     """The display names this exact word stands for in the table ("多大" → many, "能效" → one)."""
-    folded = key(word)
-    return next((names for w, names in _words() if w == folded), ())
+    return _meanings_by_word().get(key(word), ())
 
 
 def is_table_word(name: str) -> bool:

@@ -101,8 +101,9 @@ class CatalogueIndex:
 
     def __init__(self, products: Iterable[Json]) -> None:
         self.products: Dict[str, Json] = {}
-        # Every attribute name some product has: a new product's new attribute is a word at once.
-        self.attribute_names: List[str] = []
+        # Attribute names some product has that the synonym table (and so the training data) does
+        # not know: a new product's new attribute is a word at once.
+        self.new_attribute_names: List[str] = []
         self._by_first: Dict[str, List[_Alias]] = {}
         self._by_parts: Dict[frozenset, set] = {}
         self._model_parts: Dict[str, set] = {}
@@ -124,9 +125,10 @@ class CatalogueIndex:
                     self._model_parts.setdefault(compact, set()).add((sku, str(alias)))
         for entries in self._by_first.values():
             entries.sort(key=lambda a: -len(a.compact))
-        self.attribute_names = sorted(
-            {str(k) for p in self.products.values() for k in (p.get("attributes") or {}) if str(k).strip()}
-        )
+        names = {
+            str(k) for p in self.products.values() for k in (p.get("attributes") or {}) if str(k).strip()
+        }
+        self.new_attribute_names = sorted(n for n in names if not attributes.is_table_word(n))
 
     def __len__(self) -> int:
         return len(self.products)
@@ -336,8 +338,7 @@ def merge_entities(
     if index is not None and not any(len(names) == 1 for _, _, names in mentions):
         # Nothing specific from the table: an attribute name only the live catalogue has, where
         # the text asks about it ("待机功耗多少"; not "零冷水款", which names the product).
-        new = [n for n in index.attribute_names if not attributes.is_table_word(n)]
-        asked = attributes.asked_names(text, new)
+        asked = attributes.asked_names(text, index.new_attribute_names)
         if asked:
             mentions = attributes.find_mentions(text, asked)
     if any(len(names) == 1 for _, _, names in mentions):
@@ -405,7 +406,7 @@ class CatalogueEntityExtractor(GraphComponent):
             entities = merge_entities(
                 text, message.get(ENTITIES) or [], index, add_attributes=intent in ATTRIBUTE_INTENTS
             )
-            named = new_attribute_names(text, entities, index) if intent in CATALOGUE_OVERRULES else []
+            named = asked_new_attributes(text, entities, index) if intent in CATALOGUE_OVERRULES else []
             if named:
                 overrule_intent(message, intent, named)
                 entities = merge_entities(text, message.get(ENTITIES) or [], index, add_attributes=True)
@@ -413,17 +414,13 @@ class CatalogueEntityExtractor(GraphComponent):
         return messages
 
 
-def new_attribute_names(text: str, entities: List[Json], index: CatalogueIndex | None) -> List[str]:
+def asked_new_attributes(text: str, entities: List[Json], index: CatalogueIndex | None) -> List[str]:
     """Attribute names of a product the text names, that only the live catalogue knows, asked about."""
     if index is None:
         return []
+    new = set(index.new_attribute_names)
     skus = [e["sku"] for e in entities if e.get("entity") == "product" and e.get("sku") in index.products]
-    names = [
-        str(name)
-        for sku in skus
-        for name in index.products[sku].get("attributes") or {}
-        if not attributes.is_table_word(str(name))
-    ]
+    names = [str(n) for sku in skus for n in index.products[sku].get("attributes") or {} if str(n) in new]
     return attributes.asked_names(text, dict.fromkeys(names))
 
 
