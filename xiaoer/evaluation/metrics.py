@@ -96,13 +96,12 @@ def faq_top_k(
     labelled = [p for p in predictions if p.gold_faq]
     intent_right = [p for p in labelled if p.predicted_intent == p.gold_intent]
     result = {"messages": len(labelled), "intent_right": len(intent_right)}
+
+    def ranking(p: Prediction) -> tuple[str, ...]:
+        return (p.selector_ranking or p.faq_ranking) if selector_alone else p.faq_ranking
+
     for k in ks:
-        hits = sum(
-            1
-            for p in intent_right
-            if f"{p.gold_intent}/{p.gold_faq}"
-            in ((p.selector_ranking or p.faq_ranking) if selector_alone else p.faq_ranking)[:k]
-        )
+        hits = sum(1 for p in intent_right if f"{p.gold_intent}/{p.gold_faq}" in ranking(p)[:k])
         result[f"top{k}"] = _ratio(hits, len(labelled))
         result[f"top{k}_given_intent"] = _ratio(hits, len(intent_right))
     return result

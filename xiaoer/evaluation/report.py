@@ -86,6 +86,16 @@ def headline(report: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def _faq_row(matcher: str, figures: dict) -> list[str]:
+    return [
+        matcher,
+        str(figures["messages"]),
+        _pct(figures["top1"]),
+        _pct(figures["top3"]),
+        f"{_pct(figures['top1_given_intent'])} / {_pct(figures['top3_given_intent'])}",
+    ]
+
+
 def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) tables shared by the Markdown and HTML renderings; cells are raw text."""
     data = report["data"]
@@ -154,25 +164,11 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     faq, baseline = report.get("faq"), report.get("baseline")
     if faq and faq["messages"]:
         faq_rows = [
-            [
-                "the model's pick (selectors, re-ranked by the FAQ ranker when configured)",
-                str(faq["messages"]),
-                _pct(faq["top1"]),
-                _pct(faq["top3"]),
-                f"{_pct(faq['top1_given_intent'])} / {_pct(faq['top3_given_intent'])}",
-            ],
+            _faq_row("the model's pick (selectors, re-ranked by the FAQ ranker when configured)", faq)
         ]
         alone = report.get("faq_selector_alone")
         if alone:
-            faq_rows.append(
-                [
-                    "ResponseSelector alone",
-                    str(alone["messages"]),
-                    _pct(alone["top1"]),
-                    _pct(alone["top3"]),
-                    f"{_pct(alone['top1_given_intent'])} / {_pct(alone['top3_given_intent'])}",
-                ]
-            )
+            faq_rows.append(_faq_row("ResponseSelector alone", alone))
         if baseline:
             faq_rows.append(
                 [

@@ -164,19 +164,18 @@ def candidates(asked: str) -> List[str]:
     return names
 
 
-def _words_with(extra_names: Iterable[str]) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
-    """The word table plus display names only the live catalogue has ("待机功耗" of a new product)."""
-    words = _words()
-    known = {word for word, _ in words}
-    extra = {key(name): (name,) for name in extra_names if key(name) and key(name) not in known}
-    if not extra:
-        return words
-    return tuple(sorted((*words, *extra.items()), key=lambda p: -len(p[0])))
-
-
 @functools.lru_cache(maxsize=1)
 def _meanings_by_word() -> Dict[str, Tuple[str, ...]]:
     return dict(_words())
+
+
+def _words_with(extra_names: Iterable[str]) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """The word table plus display names only the live catalogue has ("待机功耗" of a new product)."""
+    known = _meanings_by_word()
+    extra = {key(name): (name,) for name in extra_names if key(name) and key(name) not in known}
+    if not extra:
+        return _words()
+    return tuple(sorted((*_words(), *extra.items()), key=lambda p: -len(p[0])))
 
 
 def meanings(word: str) -> Tuple[str, ...]:

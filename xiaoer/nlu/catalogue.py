@@ -101,9 +101,6 @@ class CatalogueIndex:
 
     def __init__(self, products: Iterable[Json]) -> None:
         self.products: Dict[str, Json] = {}
-        # Attribute names some product has that the synonym table (and so the training data) does
-        # not know: a new product's new attribute is a word at once.
-        self.new_attribute_names: List[str] = []
         self._by_first: Dict[str, List[_Alias]] = {}
         self._by_parts: Dict[frozenset, set] = {}
         self._model_parts: Dict[str, set] = {}
@@ -128,6 +125,8 @@ class CatalogueIndex:
         names = {
             str(k) for p in self.products.values() for k in (p.get("attributes") or {}) if str(k).strip()
         }
+        # Attribute names some product has that the synonym table (and so the training data) does
+        # not know: a new product's new attribute is a word at once.
         self.new_attribute_names = sorted(n for n in names if not attributes.is_table_word(n))
 
     def __len__(self) -> int:

@@ -62,17 +62,25 @@ class LexicalIndex:
                 self.questions[entry.key] = entry.question
                 for text in (entry.question, *entry.variants):
                     questions.setdefault(entry.intent, []).append((text, entry.key))
-        self.matchers: Dict[str, LexicalMatcher] = {}
-        # A single selector for every retrieval intent reports under "default": match over all.
-        questions[DEFAULT_SELECTOR] = [pair for pairs in list(questions.values()) for pair in pairs]
-        for intent, pairs in questions.items():
+        self._questions = questions
+        self.matchers: Dict[str, LexicalMatcher | None] = {}
+
+    def matcher(self, intent: str) -> LexicalMatcher | None:
+        """The intent's matcher, fitted on first use: a single selector for every retrieval intent
+        reports under "default" and is matched over all entries."""
+        if intent not in self.matchers:
+            if intent == DEFAULT_SELECTOR:
+                pairs = [pair for pairs in self._questions.values() for pair in pairs]
+            else:
+                pairs = self._questions.get(intent, [])
             try:
                 self.matchers[intent] = LexicalMatcher(pairs)
             except ValueError:
-                continue  # no usable question text: the selector alone decides
+                self.matchers[intent] = None  # no usable question text: the selector alone decides
+        return self.matchers[intent]
 
     def scores(self, intent: str, text: str) -> Dict[str, float]:
-        matcher = self.matchers.get(intent)
+        matcher = self.matcher(intent)
         return matcher.scores(text) if matcher is not None else {}
 
 
