@@ -4,13 +4,13 @@ attribute names the actions can rely on."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 import pytest
 
 from xiaoer.demo.catalog import CATEGORIES, product_body
 from xiaoer.store.search import score
+from xiaoer.text import compact
 
 # The attribute display names every product of a category carries (where they apply) ...
 STANDARD_ATTRIBUTES = {
@@ -73,10 +73,6 @@ SHORT_NAMES = {
 URL_PREFIX = "https://static.haiyue-demo.example/"
 
 
-def fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def by_alias(catalog, alias: str) -> dict:
     return next(p for p in catalog if alias in p["aliases"])
 
@@ -111,7 +107,7 @@ def test_products_are_complete_and_plausible(catalog) -> None:
 
 
 def test_aliases_are_unique_across_products(catalog) -> None:
-    keys = Counter(fold(alias) for p in catalog for alias in p["aliases"])
+    keys = Counter(compact(alias) for p in catalog for alias in p["aliases"])
     assert not [alias for alias, n in keys.items() if n > 1]
     for p in catalog:
         assert all(isinstance(a, str) and a == a.strip() and a for a in p["aliases"]), p["sku"]

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from xiaoer.evaluation.heldout import HeldoutError, load_dir, load_file
-from xiaoer.evaluation.text import find_overlaps, knowledge_questions, training_examples
+from xiaoer.evaluation.overlap import find_overlaps, knowledge_questions, training_examples
 from xiaoer.settings import REPO_ROOT
 
 HELDOUT = REPO_ROOT / "eval" / "heldout"

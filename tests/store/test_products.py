@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xiaoer.store.search import ALIAS_IN_TEXT, EXACT, TEXT_IN_NAME, normalise, score
+from xiaoer.store.search import ALIAS_IN_TEXT, EXACT, TEXT_IN_NAME, score
+from xiaoer.text import compact
 
 TV = {
     "name": "海信 65英寸 E7K ULED 144Hz 液晶电视",
@@ -125,7 +126,8 @@ def test_search_returns_at_most_20(api) -> None:
 
 
 def test_score_tiers() -> None:
-    assert normalise(" ６５Ｅ７Ｋ 寸 ") == "65e7k寸"
+    assert compact(" ６５Ｅ７Ｋ 寸 ") == "65E7K寸"
+    assert score("６５ｅ７ｋ 電視", "x", ["65E7K电视"])[0] == EXACT  # width, case, script, spaces
     assert score("65E7K", "x", ["65E7K"])[0] == EXACT
     assert score("海信 65E7K 多大", "x", ["65E7K"]) == (ALIAS_IN_TEXT, 5)
     assert score("E7", "x", ["65E7K"]) == (TEXT_IN_NAME, -5)

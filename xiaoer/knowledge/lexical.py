@@ -1,16 +1,16 @@
 """Lexical similarity of a buyer message to knowledge-base questions and variants.
 
-Character 1–3-gram TF-IDF over every standard question and variant (after NFKC, traditional →
-simplified, case folding, letters and digits only); an entry scores its best question's cosine.
-Used by the FAQ re-ranker in the NLU pipeline (xiaoer.nlu.faq_ranker) and, over all entries at
-once, as the evaluation's baseline (xiaoer.evaluation.baseline).
+Character 1–3-gram TF-IDF over every standard question and variant (after xiaoer.text.letters_key:
+NFKC, traditional → simplified, case folding, letters and digits only); an entry scores its best
+question's cosine. Used by the FAQ re-ranker in the NLU pipeline (xiaoer.nlu.faq_ranker) and, over
+all entries at once, as the evaluation's baseline (xiaoer.evaluation.baseline).
 """
 
 from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
 
-from xiaoer.evaluation.text import overlap_key
+from xiaoer.text import letters_key
 
 
 class LexicalMatcher:
@@ -18,12 +18,12 @@ class LexicalMatcher:
         """questions: (text, intent_response_key) pairs, e.g. ("挂架收费吗", "ask_installation/wall_mount_fee")."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        questions = [(text, key) for text, key in questions if overlap_key(text)]
+        questions = [(text, key) for text, key in questions if letters_key(text)]
         if not questions:
             raise ValueError("the lexical matcher needs at least one knowledge-base question")
         self._keys = [key for _, key in questions]
         self._vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=ngram_range, sublinear_tf=True, preprocessor=overlap_key
+            analyzer="char", ngram_range=ngram_range, sublinear_tf=True, preprocessor=letters_key
         )
         self._matrix = self._vectorizer.fit_transform([text for text, _ in questions])
 

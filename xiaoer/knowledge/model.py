@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Tuple
+
+from xiaoer.text import spelling_key
 
 STYLES = ("text", "folded", "image", "video", "screenshot", "multi")
 PLACEHOLDERS = ("order_id", "status", "product")
@@ -17,9 +18,8 @@ ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
 
 
 def normalise(text: str) -> str:
-    """The form duplicates are compared in: NFKC, casefolded, no whitespace, no annotations."""
-    plain = ANNOTATION.sub(r"\1", text or "")
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", plain)).casefold()
+    """The form duplicates are compared in: annotations dropped, then xiaoer.text.spelling_key."""
+    return spelling_key(ANNOTATION.sub(r"\1", text or ""))
 
 
 @dataclass(frozen=True)

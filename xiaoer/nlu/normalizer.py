@@ -1,7 +1,7 @@
 """Rasa graph components: normalise buyer text before NLU, and give the buyer's text back after.
 
 TextNormalizer runs first in the pipeline, on training examples and on every message, so the
-classifier and extractors only ever see the canonical form (xiaoer.nlu.text). Annotated entity
+classifier and extractors only ever see the canonical form (xiaoer.text). Annotated entity
 spans in training data are moved onto the normalised text. OriginalTextRestorer runs after the
 last entity extractor: the message's text becomes the buyer's own again, every entity's
 start/end is moved back onto it (the tracker's UserUttered holds the original text), and the
@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from xiaoer.nlu.text import Normalized, normalize
+from xiaoer.text import Normalized, normalize
 
 TEXT_ORIGINAL = "text_original"
 TEXT_NORMALIZED = "text_normalized"

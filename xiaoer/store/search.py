@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Iterable, Tuple
+
+from xiaoer.text import compact
 
 # Match tiers, best first; within a tier the second number ranks (higher is better).
 EXACT = 4  # the text is an alias or the name
@@ -14,18 +15,13 @@ ALL_PARTS = 1  # each whitespace-separated part is in the name or an alias
 Score = Tuple[int, int]
 
 
-def normalise(text: str) -> str:
-    """Full-width to half-width, case folded, whitespace removed: "６５ｅ７ｋ 寸" -> "65e7k寸"."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def score(query: str, name: str, aliases: Iterable[str]) -> Score | None:
     """How well query matches the product, or None when it does not."""
-    wanted = normalise(query)
+    wanted = compact(query)
     if not wanted:
         return None
-    alias_keys = [key for key in map(normalise, aliases) if key]
-    keys = [normalise(name), *alias_keys]
+    alias_keys = [key for key in map(compact, aliases) if key]
+    keys = [compact(name), *alias_keys]
     if wanted in keys:
         return (EXACT, 0)
     inside = [len(key) for key in alias_keys if key in wanted]
@@ -34,7 +30,7 @@ def score(query: str, name: str, aliases: Iterable[str]) -> Score | None:
     around = [len(key) for key in keys if wanted in key]
     if around:
         return (TEXT_IN_NAME, -min(around))
-    parts = [part for part in map(normalise, query.split()) if part]
+    parts = [part for part in map(compact, query.split()) if part]
     if len(parts) > 1 and all(any(part in key for key in keys) for part in parts):
         return (ALL_PARTS, 0)
     return None

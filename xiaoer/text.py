@@ -1,10 +1,18 @@
-"""Buyer text in one canonical form, with a map back to the characters the buyer typed.
+"""Buyer text in one canonical form, and the comparison keys built on it: the bottom layer.
 
 normalize("這款６５ｅ７ｋ  多大😡") -> "这款65E7K 多大生气": traditional to simplified (OpenCC t2s),
 full-width to half-width (NFKC), Latin letters upper-cased (catalogue model numbers are written
 "65E7K"), whitespace runs collapsed to one space and trimmed, emoji mapped to a word when they
 carry meaning for customer service and dropped otherwise. Every output character remembers which
 input characters produced it, so entity spans can move between the two texts.
+
+Keys for comparing texts, each for its own job:
+    compact(text)       normalize_text without spaces: words, aliases and queries matched by
+                        containment (attribute words, product search, budgets)
+    letters_key(text)   letters and digits only: held-out overlap and lexical FAQ similarity
+    spelling_key(text)  width, case and spaces folded, script kept: duplicate knowledge variants
+
+Imports nothing from xiaoer: everything else builds on this module.
 """
 
 from __future__ import annotations
@@ -42,7 +50,8 @@ _EMOJI_PARTS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3} | set(range(0x1F3FB, 0x1F400))
 
 @functools.lru_cache(maxsize=1)
 def _t2s():
-    from opencc import OpenCC  # local dictionaries only; loaded on first use
+    """The one OpenCC converter: local dictionaries, loaded on first use rather than at import."""
+    from opencc import OpenCC
 
     return OpenCC("t2s")
 
@@ -144,6 +153,34 @@ def _split_spaces(piece: str) -> List[str]:
 
 def normalize_text(text: str) -> str:
     return normalize(text).text
+
+
+def compact(text: str) -> str:
+    """normalize_text without spaces ("６５ｅ７ｋ 寸" -> "65E7K寸"): the form in which words are
+    looked for inside other words: attribute and category words, product names and aliases in
+    store search, budget amounts. Spaces carry no meaning there ("Hz " is "HZ")."""
+    return normalize_text(text).replace(" ", "")
+
+
+def letters_key(text: str) -> str:
+    """Letters and digits only, after NFKC, t2s and case folding ("６５Ｅ７Ｋ 有貨嗎？😊" -> "65e7k有货吗").
+
+    Two texts with equal keys count as the same question: the evaluation's overlap check (at least
+    as strict as the NLU's normaliser, so a held-out message the model would see as a training
+    example is caught) and the lexical FAQ matcher's preprocessing.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _t2s().convert(text).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in ("L", "N"))
+
+
+def spelling_key(text: str) -> str:
+    """NFKC, whitespace removed, case folded ("６５Ｅ７Ｋ 挂 墙" -> "65e7k挂墙"); script kept.
+
+    The knowledge base's duplicate-variant check: a traditional variant ("有次日達嗎") is a
+    deliberate extra training example beside its simplified twin, not a duplicate of it.
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
 _MARKUP = re.compile(r"<[^<>]{0,200}>")

@@ -1,10 +1,10 @@
-"""Normalisation of buyer text, and the map back to what the buyer typed."""
+"""Normalisation of buyer text, the map back to what the buyer typed, and the comparison keys."""
 
 from __future__ import annotations
 
 import pytest
 
-from xiaoer.nlu.text import normalize, normalize_text, to_simplified
+from xiaoer.text import compact, letters_key, normalize, normalize_text, spelling_key, to_simplified
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,23 @@ def test_annotated_spans_move_onto_the_normalised_text() -> None:
     emoji = typed.index("🎉")
     empty = result.from_original(emoji, emoji + 2)
     assert empty[0] == empty[1]
+
+
+def test_compact_is_the_normalised_text_without_spaces() -> None:
+    assert compact(" ６５ｅ７ｋ  寸 ") == "65E7K寸"
+    assert compact("Hz ") == compact("ｈｚ") == "HZ"
+    assert compact("幾級 能效") == "几级能效"
+    assert compact("好的👍") == "好的好的"
+    assert compact(None) == ""  # type: ignore[arg-type]
+
+
+def test_letters_key_folds_width_case_script_spaces_punctuation_and_emoji() -> None:
+    assert letters_key("６５Ｅ７Ｋ 有貨嗎？😊") == letters_key("65e7k有货吗") == "65e7k有货吗"
+    assert letters_key("這款的解析度") == "这款的解析度"
+    assert letters_key("  催 发货！！") == "催发货"
+    assert letters_key("我的订单") != letters_key("我的订单呢")
+
+
+def test_spelling_key_folds_width_case_and_spaces_but_keeps_the_script() -> None:
+    assert spelling_key(" ６５Ｅ７Ｋ 挂 墙\t收费吗 ") == spelling_key("65e7k挂墙收费吗") == "65e7k挂墙收费吗"
+    assert spelling_key("有次日達嗎") != spelling_key("有次日达吗")

@@ -1,36 +1,24 @@
-"""Texts for the overlap check: held-out messages must not repeat training examples.
+"""The overlap check: held-out messages must not repeat training examples.
 
-Two texts "overlap" when their keys are equal: NFKC (full-width → half-width), traditional →
-simplified (OpenCC t2s), case folded, and only letters and digits kept (spaces, punctuation and
-emoji dropped). That is at least as strict as the NLU's own normaliser, so a held-out message
-that the model would see as identical to a training example is always caught.
+Two texts "overlap" when their xiaoer.text.letters_key is equal: NFKC (full-width → half-width),
+traditional → simplified (OpenCC t2s), case folded, and only letters and digits kept (spaces,
+punctuation and emoji dropped). That is at least as strict as the NLU's own normaliser, so a
+held-out message that the model would see as identical to a training example is always caught.
+This module reads the texts on both sides: Rasa NLU files and knowledge/*.yml.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import yaml
 
+from xiaoer.text import letters_key
+
 # Rasa's inline entity markup: [text](entity), [text]{"entity": ...}, [text][{...}].
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC  # loaded on first use, not at import
-
-    return OpenCC("t2s")
-
-
-def overlap_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _t2s().convert(text).casefold()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in ("L", "N"))
 
 
 def strip_entity_markup(example: str) -> str:
@@ -80,10 +68,10 @@ def find_overlaps(
     """Held-out (text, source) pairs whose key equals a training (text, source) pair's key."""
     index: dict[str, tuple[str, str]] = {}
     for text, source in training:
-        index.setdefault(overlap_key(text), (text, source))
+        index.setdefault(letters_key(text), (text, source))
     overlaps = []
     for text, source in heldout:
-        hit = index.get(overlap_key(text))
+        hit = index.get(letters_key(text))
         if hit is not None:
             overlaps.append(
                 {"heldout": text, "heldout_source": source, "training": hit[0], "training_source": hit[1]}

@@ -1,19 +1,11 @@
-"""The overlap check: normalisation keys, entity markup and training-text extraction."""
+"""The overlap check: entity markup, training-text extraction and overlaps (keys: tests/test_text.py)."""
 
-from xiaoer.evaluation.text import (
+from xiaoer.evaluation.overlap import (
     find_overlaps,
     knowledge_questions,
-    overlap_key,
     strip_entity_markup,
     training_examples,
 )
-
-
-def test_overlap_key_folds_width_case_script_spaces_punctuation_and_emoji():
-    assert overlap_key("６５Ｅ７Ｋ 有貨嗎？😊") == overlap_key("65e7k有货吗")
-    assert overlap_key("這款的解析度") == "这款的解析度"
-    assert overlap_key("  催 发货！！") == "催发货"
-    assert overlap_key("我的订单") != overlap_key("我的订单呢")
 
 
 def test_entity_markup_is_stripped_to_the_text():
