@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+from sqlalchemy import select
 
-from actions.api.store import StoreClient
 from tests.store.conftest import postgres_url  # noqa: F401  (fixture)
 from xiaoer.followup import db
 from xiaoer.followup.clock import ManualClock
-from xiaoer.followup.engine import FollowupEngine, RasaSender
+from xiaoer.followup.engine import FollowupEngine
 from xiaoer.followup.loopback import FeedStore, RasaReceiver
 from xiaoer.followup.scenarios import load_book
+from xiaoer.rasa_ext.client import RasaClient
+from xiaoer.storeapi.client import StoreClient
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = timezone(timedelta(hours=8))
@@ -61,14 +63,21 @@ def make_engine(database_url: str, clock: ManualClock, store: FeedStore, rasa: R
     """make_engine() → a FollowupEngine; call again for a "restarted" one on the same database."""
     made: List[FollowupEngine] = []
 
-    def make(book_path: Path = ROOT / "followup.yml", **kwargs: Any) -> FollowupEngine:
+    def make(
+        book_path: Path = ROOT / "followup.yml",
+        store_url: str | None = None,
+        store_token: str = "store-token",
+        **kwargs: Any,
+    ) -> FollowupEngine:
+        """store_url: another store than the loopback stand-in (the reference backend)."""
         engine = FollowupEngine(
             db.make_engine(database_url),
             load_book(book_path),
             clock,
-            RasaSender(rasa.url, "rasa-token", "socketio", timeout=2),
-            StoreClient(store.url, "store-token", timeout=2),
+            RasaClient(rasa.url, "rasa-token", timeout=2),
+            StoreClient(store_url or store.url, store_token, timeout=2),
             "Asia/Shanghai",
+            output_channel="socketio",
             **kwargs,
         )
         made.append(engine)
@@ -123,6 +132,12 @@ def job(engine: FollowupEngine, scenario: str) -> Dict[str, Any]:
     found = [j for j in jobs(engine) if j["scenario"] == scenario]
     assert len(found) == 1, found
     return found[0]
+
+
+def order_status(engine: FollowupEngine, order_id: str) -> str | None:
+    """The order's status as the engine believes it (what conditions are checked against)."""
+    with engine.reader.connect() as conn:
+        return conn.execute(select(db.orders.c.status).where(db.orders.c.order_id == order_id)).scalar()
 
 
 def sent(rasa: RasaReceiver, intent: str | None = None) -> List[Dict[str, Any]]:

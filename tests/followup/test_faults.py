@@ -8,7 +8,7 @@ import pytest
 
 from tests.followup.conftest import BUYER, iso, job, jobs, sent
 from xiaoer.followup import db
-from xiaoer.followup.engine import EventInvalid
+from xiaoer.followup.ingest import EventInvalid
 
 
 def recorded(engine, event_id: str) -> dict:
@@ -106,7 +106,8 @@ def test_rasa_down_retries_with_back_off_then_fails_and_loses_nothing(engine, cl
     engine.run_due()
     record = job(engine, "shipping_notice")
     assert record["state"] == "failed" and record["attempts"] == 5
-    assert record["reason"].startswith("after 5 attempts: Rasa answered HTTP 503")
+    assert record["reason"].startswith("after 5 attempts: Rasa did not take it: ")
+    assert "HTTP 503" in record["reason"]
 
 
 def test_rasa_back_before_the_last_attempt_gets_the_message_once(engine, clock, rasa, order_event):
@@ -125,7 +126,8 @@ def test_rasa_unreachable_is_retried(engine, clock, rasa, order_event):
     engine.ingest(order_event("order_shipped", "O1"))
     engine.run_due()
     record = job(engine, "shipping_notice")
-    assert record["state"] == "scheduled" and "Rasa unreachable" in record["reason"]
+    assert record["state"] == "scheduled" and "Rasa did not take it" in record["reason"]
+    assert "ConnectionError" in record["reason"]
 
 
 def test_store_down_at_the_opt_out_check_retries_instead_of_sending(engine, clock, rasa, store, order_event):

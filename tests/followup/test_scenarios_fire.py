@@ -73,16 +73,18 @@ def test_shipping_and_delivery_notices_at_once_and_review_after_three_days(engin
     assert len(sent(rasa)) == 3
 
 
-def test_review_invitation_dropped_when_the_order_was_refunded_meanwhile(engine, clock, rasa, order_event):
+def test_a_cancellation_heard_after_delivery_does_not_undo_it(engine, clock, rasa, order_event):
+    # A delivered order cannot be cancelled (it is refunded, and refunds drive no follow-up), so the
+    # event is recorded as out of order and the order stays delivered. The review action reads the
+    # live order at send time and says nothing about one that is no longer delivered/completed.
     engine.ingest(order_event("order_delivered", "O3"))
     clock.advance(days=1)
-    engine.ingest(order_event("order_cancelled", "O3"))
+    late = engine.ingest(order_event("order_cancelled", "O3"))
+    assert (late.outcome, late.reason) == ("accepted", "out of order: order already delivered")
     advance_and_run(clock, engine, days=3)
-    # Not even the delivery notice: the engine was behind, and by then the order was cancelled.
-    assert [r["intent"] for r in sent(rasa)] == []
-    assert (
-        job(engine, "review_invitation")["reason"] == "condition: order is cancelled, not delivered/completed"
-    )
+    # The engine was behind: the delivery notice is stale by now, the review invitation is not.
+    assert [r["intent"] for r in sent(rasa)] == ["EXTERNAL_review_invitation"]
+    assert job(engine, "delivery_notice")["reason"] == "too late: more than 12:00:00 after due"
 
 
 def test_inquiry_nudge_after_two_hours_without_an_order(engine, clock, rasa):

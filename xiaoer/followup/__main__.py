@@ -13,9 +13,9 @@ def run() -> None:
 
     from xiaoer.followup.api import create_app
     from xiaoer.followup.service import Worker, build_engine
-    from xiaoer.followup.settings import load_settings
+    from xiaoer.settings import FollowupSettings
 
-    settings = load_settings()
+    settings = FollowupSettings()
     engine = build_engine(settings)
     if not settings.store_token:
         raise SystemExit("followup: XIAOER_STORE_TOKEN is not set")
@@ -36,9 +36,9 @@ def run() -> None:
 def report() -> None:
     from xiaoer.followup.db import make_engine
     from xiaoer.followup.report import render
-    from xiaoer.followup.settings import load_settings
+    from xiaoer.settings import FollowupSettings
 
-    print(render(make_engine(load_settings().database_url)))
+    print(render(make_engine(FollowupSettings().database_url)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,8 +9,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from actions.api.store import StoreUnavailable
-from xiaoer.followup.engine import EventInvalid, FollowupEngine
+from xiaoer.followup.engine import FollowupEngine
+from xiaoer.followup.ingest import EventInvalid
+from xiaoer.storeapi.client import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 1 << 20

@@ -20,16 +20,17 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
-from actions.api.store import StoreClient
 from xiaoer.followup import db
 from xiaoer.followup.clock import OffsetClock, utc_now
 from xiaoer.followup.db import from_db, make_engine
-from xiaoer.followup.engine import FollowupEngine, RasaSender
+from xiaoer.followup.engine import FollowupEngine
 from xiaoer.followup.loopback import FeedStore, RasaReceiver
 from xiaoer.followup.report import render
 from xiaoer.followup.scenarios import load_book
 from xiaoer.followup.service import Worker
+from xiaoer.rasa_ext.client import RasaClient
 from xiaoer.settings import REPO_ROOT
+from xiaoer.storeapi.client import StoreClient
 
 LIFECYCLE = ("order_created", "order_paid", "order_shipped", "order_delivered")
 
@@ -127,7 +128,7 @@ def bench(events: int = 100_000, buyers: int = 10_000, database_url: str | None 
         make_engine(database_url),
         load_book(REPO_ROOT / "followup.yml"),
         clock,
-        RasaSender(rasa_url, "bench-token", "socketio"),
+        RasaClient(rasa_url, "bench-token"),
         StoreClient(store_url, "bench-token"),
     )
     engine.set_cursor(0)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
+
+from xiaoer.storeapi.values import utc_now
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+class Clock(Protocol):
+    """What every part of the engine asks for the time."""
+
+    def now(self) -> datetime: ...
 
 
 class SystemClock:

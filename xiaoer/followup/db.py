@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Dict, Iterable, List
 
 from sqlalchemy import (
     Boolean,
@@ -22,7 +23,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
 
 metadata = MetaData()
 
@@ -134,7 +136,7 @@ def make_engine(database_url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
-        # Take the write lock up front: claim and ingest are read-check-write transactions.
+        # Take the write lock up front: claim and ingest read, check and write in one transaction.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
@@ -156,3 +158,36 @@ def reader_for(engine: Engine) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     metadata.create_all(engine)
+
+
+def insert_for(conn: Connection):
+    """The dialect's INSERT, which has ON CONFLICT (both backends speak it)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def bulk_insert_ignore(conn: Connection, table: Table, key: str, rows: List[Dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT (key) DO NOTHING for many rows through the driver's executemany.
+
+    The hot path of ingestion: SQLAlchemy's per-row parameter processing cost more than the
+    inserts. SQLite gets times in SQLAlchemy's own storage format, so they compare as its reads do.
+    """
+    columns = list(rows[0])
+    sqlite_times = conn.dialect.name == "sqlite"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({key}) DO NOTHING"
+    )
+
+    def value(item: Any) -> Any:
+        if sqlite_times and isinstance(item, datetime):
+            return item.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return item
+
+    conn.exec_driver_sql(sql, [tuple(value(row[c]) for c in columns) for row in rows])
+
+
+def chunks(items: List[Any], size: int = 500) -> Iterable[List[Any]]:
+    """Slices small enough for an IN (…) list."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -10,21 +10,14 @@ from typing import Any, Dict, List, Tuple
 
 import yaml
 
-from xiaoer.order_status import ORDER_STATUSES
+from xiaoer.storeapi.contract import EVENT_TYPES, ORDER_STATUSES, PROMOTION_KINDS
 
-EVENT_TYPES = (
-    "inquiry_without_order",
-    "order_created",
-    "order_paid",
-    "order_shipped",
-    "order_delivered",
-    "order_completed",
-    "order_cancelled",
-)
-PROMOTION_TRIGGER = re.compile(r"^promotion:(discount|coupon|gift|trade_in|price_protection|presale)$")
+PROMOTION_TRIGGER = re.compile(rf"^promotion:({'|'.join(PROMOTION_KINDS)})$")
 KINDS = ("transactional", "marketing")
 ENTITY_SOURCES = ("order_id", "sku", "promo_id")
 SEGMENTS = ("inquired_skus", "ordered_skus", "all_known_buyers")
+# Events that can count as a follow-up's conversion (conversion.events).
+CONVERSION_EVENTS = ("order_created", "order_paid")
 DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -197,8 +190,8 @@ def _scenario(raw: Any, index: int) -> Scenario:
         # Not "on": YAML reads a bare on as true.
         on = conv.get("events")
         on = [on] if isinstance(on, str) else on
-        if not on or any(o not in ("order_created", "order_paid") for o in on):
-            raise ScenarioError(f"{where}.conversion.events: order_created and/or order_paid")
+        if not on or any(o not in CONVERSION_EVENTS for o in on):
+            raise ScenarioError(f"{where}.conversion.events: {' and/or '.join(CONVERSION_EVENTS)}")
         same_order = bool(conv.get("same_order", False))
         if same_order and "order_id" not in entities and not statuses:
             raise ScenarioError(f"{where}.conversion.same_order: the scenario has no order")

@@ -7,12 +7,13 @@ import threading
 import time
 from typing import Callable
 
-from actions.api.store import StoreClient, StoreUnavailable
-from xiaoer.followup.clock import OffsetFileClock, SystemClock
+from xiaoer.followup.clock import Clock, OffsetFileClock, SystemClock
 from xiaoer.followup.db import make_engine
-from xiaoer.followup.engine import Clock, FollowupEngine, RasaSender
+from xiaoer.followup.engine import FollowupEngine
 from xiaoer.followup.scenarios import load_book
-from xiaoer.followup.settings import FollowupSettings
+from xiaoer.rasa_ext.client import RasaClient
+from xiaoer.settings import FollowupSettings
+from xiaoer.storeapi.client import StoreClient, StoreUnavailable
 
 logger = logging.getLogger("xiaoer.followup")
 
@@ -24,9 +25,10 @@ def build_engine(settings: FollowupSettings, clock: Clock | None = None) -> Foll
         make_engine(settings.database_url),
         load_book(settings.scenarios_file),
         clock,
-        RasaSender(settings.rasa_url, settings.rasa_token, settings.output_channel, settings.rasa_timeout),
+        RasaClient(settings.rasa_url, settings.rasa_token, timeout=settings.rasa_timeout),
         StoreClient(settings.store_url, settings.store_token, timeout=settings.store_timeout),
         settings.store_timezone,
+        output_channel=settings.output_channel,
     )
 
 
@@ -83,7 +85,7 @@ class Worker:
 
     def _ingest_step(self) -> bool:
         if self.engine.cursor() is None:
-            if not self.engine.sender.healthy():
+            if not self.engine.rasa_healthy():
                 # First start: wait for the whole stack (make run loads the demo store meanwhile), so
                 # "latest" means after the history, and the first notices have somewhere to go.
                 raise StoreUnavailable("Rasa (first start waits for it)")
@@ -101,7 +103,7 @@ class Worker:
         return False
 
     def _deliver_step(self) -> bool:
-        if not self.engine.sender.healthy():
+        if not self.engine.rasa_healthy():
             raise StoreUnavailable("Rasa")  # same quiet wait-and-retry as for the store
         return self.engine.run_due(self.batch) > 0
 
