@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from actions.api.store import StoreClient
-from actions.config import ActionSettings, load_settings
 from xiaoer.knowledge.repository import KnowledgeRepository
+from xiaoer.settings import ActionSettings
+from xiaoer.storeapi.client import StoreClient
 
 _settings: ActionSettings | None = None
 _store_client: StoreClient | None = None
@@ -14,7 +14,7 @@ _knowledge: KnowledgeRepository | None = None
 def settings() -> ActionSettings:
     global _settings
     if _settings is None:
-        _settings = load_settings()
+        _settings = ActionSettings()
     return _settings
 
 
@@ -29,7 +29,7 @@ def store_client() -> StoreClient:
 def knowledge() -> KnowledgeRepository:
     global _knowledge
     directory = settings().knowledge_dir
-    if _knowledge is None or str(_knowledge.directory) != directory:
+    if _knowledge is None or _knowledge.directory != directory:
         _knowledge = KnowledgeRepository(directory)
     return _knowledge
 

@@ -16,9 +16,12 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.store import Json, StoreClient, StoreUnavailable
-from actions.config import ActionSettings
-from xiaoer.order_status import STATUS_LABELS
+from xiaoer.settings import ActionSettings
+from xiaoer.storeapi import orders as order_rules
+from xiaoer.storeapi.client import StoreClient, StoreUnavailable
+from xiaoer.storeapi.contract import STATUS_LABELS, Json
+from xiaoer.storeapi.orders import latest_tracking
+from xiaoer.storeapi.values import time_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +87,8 @@ class Context:
         self.events.append(SlotSet(slot, value))
 
     def local(self, iso_time: str | None) -> datetime | None:
-        if not iso_time:
-            return None
-        moment = datetime.fromisoformat(iso_time.replace("Z", "+00:00"))
-        return moment.astimezone(ZoneInfo(self.settings.store_timezone))
+        moment = time_or_none(iso_time)
+        return moment.astimezone(ZoneInfo(self.settings.store_timezone)) if moment else None
 
     def when(self, iso_time: str | None) -> str:
         moment = self.local(iso_time)
@@ -165,17 +166,11 @@ def order_number_in_turn(ctx: Context) -> str | None:
 
 
 def owned_order(ctx: Context, order_id: str) -> Json | None:
-    order = ctx.client.get_order(order_id)
-    if order is None or order.get("buyer_id") != ctx.buyer_id:
-        return None
-    return order
+    return order_rules.owned_order(ctx.client, ctx.buyer_id, order_id)
 
 
 def recent_orders(ctx: Context) -> List[Json]:
-    orders = ctx.client.buyer_orders(ctx.buyer_id)
-    cutoff = datetime.now(ZoneInfo("UTC")) - timedelta(days=ctx.settings.recent_order_days)
-    recent = [o for o in orders if (ctx.local(o.get("created_at")) or cutoff) >= cutoff]
-    return recent or orders
+    return order_rules.recent_orders(ctx.client, ctx.buyer_id, ctx.settings.recent_order_days)
 
 
 def item_summary(ctx: Context, order: Json) -> str:
@@ -252,12 +247,6 @@ def remember_order(ctx: Context, order: Json, topic: str) -> None:
     ctx.set("order_id", order["order_id"])
     ctx.set("last_topic", topic)
     ctx.set("offered_human", False)
-
-
-def latest_tracking(shipment: Json) -> Json | None:
-    # By instant, not by text: events may carry different UTC offsets.
-    timed = [e for e in shipment.get("events") or [] if e.get("time")]
-    return max(timed, key=lambda e: datetime.fromisoformat(e["time"].replace("Z", "+00:00")), default=None)
 
 
 def tracking_sentence(ctx: Context, shipment: Json) -> str:

@@ -14,12 +14,13 @@ from typing import Any, Callable, Dict, List
 from zoneinfo import ZoneInfo
 
 from actions import bootstrap
-from actions.api.store import StoreClient, StoreUnavailable
 from actions.common import Context, StoreAction, apologise, offer_human, order_number_in_turn, short_name
 from actions.products import resolve_product
 from xiaoer.knowledge.answers import Facts, StoreTrouble, choose, messages, uses_placeholders
 from xiaoer.knowledge.model import Answer, Entry, Knowledge
 from xiaoer.knowledge.repository import KnowledgeRepository
+from xiaoer.storeapi.client import StoreClient, StoreUnavailable
+from xiaoer.storeapi.orders import current_order
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +92,9 @@ def selected(message: Dict[str, Any], intent: str) -> Dict[str, Any]:
 def order_status(ctx: Context, facts: Facts) -> str | None:
     """The status of the buyer's order in context, else of their most recent one."""
     try:
+        # Another buyer's order says nothing about this one's: current_order never takes it.
         order_id = order_number_in_turn(ctx) or ctx.tracker.get_slot("order_id")
-        order = ctx.client.get_order(str(order_id)) if order_id else None
-        if order is not None and order.get("buyer_id") != ctx.buyer_id:
-            order = None  # another buyer's order says nothing about this one's
-        if order is None:
-            orders = ctx.client.buyer_orders(ctx.buyer_id)
-            orders.sort(key=lambda o: o.get("created_at") or "", reverse=True)
-            order = orders[0] if orders else None
+        order = current_order(ctx.client, ctx.buyer_id, order_id)
     except StoreUnavailable as exc:
         logger.warning("action_faq: order status unavailable: %s", exc)
         raise StoreTrouble(str(exc)) from exc

@@ -15,9 +15,9 @@ from typing import Any, Dict, List
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.api.store import Json
-from actions.common import Context, StoreAction, item_summary, remember_order, ship_by, yuan
+from actions.common import Context, StoreAction, item_summary, owned_order, remember_order, ship_by, yuan
 from actions.products import remember_product
+from xiaoer.storeapi.contract import Json
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,8 @@ class OrderFollowup(FollowupAction):
         order_id = entity_value(ctx.tracker, "order_id")
         if not order_id:
             return
-        order = ctx.client.get_order(order_id)
-        if order is None or order.get("buyer_id") != ctx.buyer_id:
+        order = owned_order(ctx, order_id)
+        if order is None:
             logger.info("%s: order %s is not this buyer's; nothing sent", self.name(), order_id)
             return
         if self.statuses and order.get("status") not in self.statuses:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict
 
-from actions.api.store import Json
 from actions.common import (
     Context,
     StoreAction,
@@ -19,6 +18,7 @@ from actions.logistics import answer_logistics
 from actions.orders import answer_cancel, answer_change, answer_order_status, answer_urge
 from actions.products import answer_attribute, answer_stock, resolve_product
 from actions.promotions import answer_price_protection, answer_promotions
+from xiaoer.storeapi.contract import Json
 
 ORDER_TOPICS: Dict[str, Callable[[Context, Json], None]] = {
     "order_status": answer_order_status,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from actions.api.store import Json
 from actions.common import (
     Context,
     StoreAction,
@@ -12,6 +11,7 @@ from actions.common import (
     ship_by,
     tracking_sentence,
 )
+from xiaoer.storeapi.contract import Json
 
 
 def answer_logistics(ctx: Context, order: Json) -> None:

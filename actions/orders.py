@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from actions.api.store import Json
 from actions.common import (
     STATUS_LABELS,
     Context,
@@ -16,6 +15,7 @@ from actions.common import (
     tracking_sentence,
     yuan,
 )
+from xiaoer.storeapi.contract import Json
 
 
 def describe_status(ctx: Context, order: Json) -> None:

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import List
 
-from actions.api.store import Json
 from actions.common import Context, StoreAction, short_name, yuan
 from xiaoer.nlu import attributes as attribute_words
 from xiaoer.nlu.attributes import category_in
-from xiaoer.nlu.text import normalize_text
-
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
+from xiaoer.storeapi.contract import Json
+from xiaoer.text import compact, normalize_text
 
 
 def normalized_text(ctx: Context) -> str:
-    """This turn's text as NLU saw it (xiaoer.nlu.text): simplified, half-width, upper-case."""
+    """This turn's text as NLU saw it (xiaoer.text): simplified, half-width, upper-case."""
     message = ctx.tracker.latest_message or {}
     return message.get("text_normalized") or normalize_text(ctx.text)
 
@@ -71,16 +66,14 @@ def remember_product(ctx: Context, product: Json, topic: str) -> None:
 def attribute_names(product: Json, asked: str) -> List[str]:
     """Catalogue attribute names matching the buyer's words, best first."""
     attributes = product.get("attributes") or {}
-    folded = attribute_words.key(asked)
+    folded = compact(asked)
     if not folded:
         return []
-    exact = [k for k in attributes if attribute_words.key(k) == folded]
+    exact = [k for k in attributes if compact(k) == folded]
     if exact:
         return exact
     candidates = attribute_words.candidates(asked)
-    contained = [
-        k for k in attributes if attribute_words.key(k) in folded or folded in attribute_words.key(k)
-    ]
+    contained = [k for k in attributes if compact(k) in folded or folded in compact(k)]
     candidates += [k for k in contained if k not in candidates]
     return candidates
 
@@ -200,9 +193,9 @@ class ActionStock(StoreAction):
 
 def budget_in(text: str) -> float | None:
     # Numbers glued to letters are model numbers ("65E7K"), not money.
-    for match in re.finditer(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)(w|万|k|千)?(?![a-z0-9])", fold(text)):
+    for match in re.finditer(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)(W|万|K|千)?(?![A-Z0-9])", compact(text)):
         value = float(match.group(1))
-        value *= {"w": 10000, "万": 10000, "k": 1000, "千": 1000}.get(match.group(2) or "", 1)
+        value *= {"W": 10000, "万": 10000, "K": 1000, "千": 1000}.get(match.group(2) or "", 1)
         # Small bare numbers are sizes or areas ("20平", "65寸"), not money.
         if value >= 500:
             return value

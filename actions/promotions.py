@@ -6,7 +6,6 @@ import re
 from datetime import datetime, timezone
 from typing import List
 
-from actions.api.store import Json, StoreUnavailable
 from actions.common import (
     Context,
     StoreAction,
@@ -17,7 +16,9 @@ from actions.common import (
     yuan,
 )
 from actions.products import normalized_text, remember_product, resolve_product
-from xiaoer.nlu.text import normalize_text
+from xiaoer.storeapi.client import StoreUnavailable
+from xiaoer.storeapi.contract import Json
+from xiaoer.text import compact, normalize_text
 
 KIND_LABELS = {
     "discount": "直降",
@@ -57,7 +58,7 @@ EVENT_NAMES = [
 
 def event_keys(text: str) -> set:
     """The sales events a text names, as the first name of each group."""
-    folded = normalize_text(text).replace(" ", "")
+    folded = compact(text)
     return {group[0] for group in EVENT_NAMES if any(name in folded for name in group)}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator
 
@@ -11,9 +10,9 @@ import yaml
 from rasa_sdk import Action, Tracker
 
 from actions import bootstrap
-from actions.config import ActionSettings
 from tests.actions.fake_store import FakeStore, demo_catalogue
 from tests.actions.harness import SETTINGS, Outcome, build_tracker, run_action
+from xiaoer.settings import ActionSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +30,7 @@ def configure() -> Callable[..., ActionSettings]:
     """configure(ship_within_hours=24): run this test's actions with other settings."""
 
     def change(**changes: Any) -> ActionSettings:
-        changed = dataclasses.replace(SETTINGS, **changes)
+        changed = SETTINGS.copy(update=changes)
         bootstrap.override(client=None, action_settings=changed)
         return changed
 

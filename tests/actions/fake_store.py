@@ -1,4 +1,4 @@
-"""An in-memory store with the public methods of actions.api.store.StoreClient (Store API v1).
+"""An in-memory store with the public methods of xiaoer.storeapi.client.StoreClient (Store API v1).
 
 Tests seed it with put_* and read what the actions asked for in `calls`. `down = True` makes every
 call raise StoreUnavailable, as the real client does when the store is down, slow or erroring;
@@ -8,12 +8,11 @@ call raise StoreUnavailable, as the real client does when the store is down, slo
 from __future__ import annotations
 
 import copy
-import re
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Tuple
 
-from actions.api.store import StoreUnavailable
+from xiaoer.storeapi.client import Catalogue, StoreUnavailable
+from xiaoer.text import compact
 
 Json = Dict[str, Any]
 
@@ -40,11 +39,6 @@ def ahead(**delta: float) -> str:
 
 def parse(iso_time: str) -> datetime:
     return datetime.fromisoformat(iso_time.replace("Z", "+00:00"))
-
-
-def fold(text: str) -> str:
-    """The backend's matching form: NFKC, no whitespace, casefolded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 class FakeStore:
@@ -163,7 +157,7 @@ class FakeStore:
 
     def buyer_orders(self, buyer_id: str) -> List[Json]:
         self._call("buyer_orders", buyer_id)
-        mine = [o for o in self.orders.values() if o["buyer_id"] == buyer_id]
+        mine = [o for o in self.orders.values() if o.get("buyer_id") == buyer_id]
         mine.sort(key=lambda o: parse(o["created_at"]), reverse=True)  # newest first
         return copy.deepcopy(mine)
 
@@ -179,12 +173,12 @@ class FakeStore:
         """Best match first: exact alias/name, then an alias inside the query (longer first),
         then the query inside an alias or name (closer first)."""
         self._call("search_products", text)
-        query = fold(text)
+        query = compact(text)  # the backend's matching form (xiaoer.store.search)
         if not query:
             return []
         ranked = []
         for product in self.products.values():
-            names = [fold(a) for a in product["aliases"]] + [fold(product["name"])]
+            names = [compact(a) for a in product["aliases"]] + [compact(product["name"])]
             aliases = names[:-1]
             if query in names:
                 rank: Tuple[int, int] = (0, 0)
@@ -201,6 +195,15 @@ class FakeStore:
     def list_products(self) -> List[Json]:
         self._call("list_products")
         return copy.deepcopy(sorted(self.products.values(), key=lambda p: p["sku"]))
+
+    def catalogue(self, etag: str | None = None) -> Catalogue:
+        self._call("catalogue", etag)
+        products = sorted(self.products.values(), key=lambda p: p["sku"])
+        current = str(hash(repr(products)))
+        return Catalogue(None if etag == current else copy.deepcopy(products), current)
+
+    def health(self) -> bool:
+        return not self.down
 
     def active_promotions(self, sku: str | None = None) -> List[Json]:
         """Promotions running now; with a sku, that product's own plus the storewide ones."""

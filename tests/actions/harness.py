@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.config import ActionSettings
+from xiaoer.settings import ActionSettings
 
 SETTINGS = ActionSettings(
     # Nothing listens on port 9: an action that bypasses the fake store gets no answer from it.

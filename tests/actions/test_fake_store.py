@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.api.store import StoreClient, StoreUnavailable
 from tests.actions.fake_store import ALICE, BOB, FakeStore, ago, ahead
+from xiaoer.storeapi.client import StoreClient, StoreUnavailable
 
 
 def skus(products: list) -> list:

@@ -8,7 +8,6 @@ from typing import Any, Dict, List
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.api.store import Json
 from actions.followup import (
     ActionDeliveryNotice,
     ActionInquiryNudge,
@@ -20,6 +19,7 @@ from actions.followup import (
     ActionUnsubscribe,
 )
 from tests.actions.fake_store import ALICE, BOB, TRACKING_NO, FakeStore, ago, ahead, seed_shipped
+from xiaoer.storeapi.contract import Json
 
 ORDER = "3001000001"
 
@@ -166,7 +166,7 @@ def test_unsubscribe_with_the_store_down_apologises_and_offers_a_human(store, tr
 
 def test_store_client_keeps_the_buyer_when_opting_out():
     """The real client: PUT replaces the buyer, so nickname and phone are sent back with the opt-out."""
-    from actions.api.store import StoreClient
+    from xiaoer.storeapi.client import StoreClient
 
     sent: List[tuple] = []
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.demo.conftest import NOW
 from xiaoer.demo.generate import CARRIERS, DEMO_BUYER, STATUSES, generate
-from xiaoer.store.schemas import BuyerIn, OrderIn, PromotionIn, ShipmentIn
+from xiaoer.storeapi.schemas import BuyerIn, OrderIn, PromotionIn, ShipmentIn
 
 TRACKING_NUMBERS = {
     "京东物流": r"JD\d{13}",

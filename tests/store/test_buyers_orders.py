@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xiaoer.store.routers.orders import TRANSITIONS
+from xiaoer.storeapi.lifecycle import TRANSITIONS
 
 ORDER = {
     "buyer_id": "b1",

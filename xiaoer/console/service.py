@@ -13,14 +13,15 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Protocol
 
 from xiaoer.console.auth import Agent, AgentStore
-from xiaoer.console.conversations import TrackerReader
-from xiaoer.console.settings import ConsoleSettings
-from xiaoer.order_status import STATUS_LABELS
+from xiaoer.rasa_ext.trackers import TrackerReader
+from xiaoer.settings import ConsoleSettings
+from xiaoer.storeapi.client import StoreClient, StoreUnavailable
+from xiaoer.storeapi.contract import SHIPPED_STATUSES, STATUS_LABELS
+from xiaoer.storeapi.orders import current_order, latest_tracking, newest_first
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 2000
-SHIPPED_STATUSES = ("shipped", "delivered", "completed", "refunding", "refunded")
 
 
 class RasaLike(Protocol):
@@ -80,7 +81,7 @@ class ConsoleService:
         rasa: RasaLike,
         suggester: SuggesterLike,
         decisions: DecisionLogLike,
-        store: Any,
+        store: StoreClient,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -119,11 +120,16 @@ class ConsoleService:
     # --- the panel: the buyer's orders, shipment and product in context ----------
 
     def panel(self, agent: Agent, conversation_id: str) -> dict:
+        """The buyer's recent orders, and the order, shipment and product the conversation is about.
+
+        The order is chosen as the bot chooses it (xiaoer.storeapi.orders): the one in context when it
+        is this buyer's, else their most recent; its latest tracking event is the one the bot quotes.
+        """
         conversation = self.conversation(agent, conversation_id)
         slots = conversation["slots"]
         panel: Dict[str, Any] = {"orders": [], "order": None, "shipment": None, "product": None}
         try:
-            orders = self.store.buyer_orders(conversation_id)[:5]
+            orders = newest_first(self.store.buyer_orders(conversation_id))[:5]
             panel["orders"] = [
                 {
                     "order_id": order.get("order_id"),
@@ -138,17 +144,7 @@ class ConsoleService:
                 }
                 for order in orders
             ]
-            order_id = slots.get("order_id")
-            order = None
-            if order_id:
-                order = self.store.get_order(str(order_id))
-                # Only the buyer's own order is shown, as the bot would.
-                if order and order.get("buyer_id") not in (None, conversation_id):
-                    order = None
-            if order is None:
-                order = next(
-                    (o for o in orders if o.get("status") in SHIPPED_STATUSES), orders[0] if orders else None
-                )
+            order = current_order(self.store, conversation_id, slots.get("order_id"))
             if order:
                 panel["order"] = {
                     "order_id": order.get("order_id"),
@@ -157,12 +153,11 @@ class ConsoleService:
                 if order.get("status") in SHIPPED_STATUSES:
                     shipment = self.store.get_shipment(str(order.get("order_id")))
                     if shipment:
-                        events = sorted(shipment.get("events") or [], key=lambda e: e.get("time") or "")
                         panel["shipment"] = {
                             "carrier": shipment.get("carrier"),
                             "tracking_no": shipment.get("tracking_no"),
                             "eta": shipment.get("eta"),
-                            "latest": events[-1] if events else None,
+                            "latest": latest_tracking(shipment),
                         }
             sku = slots.get("product_sku")
             if sku:
@@ -175,7 +170,7 @@ class ConsoleService:
                         "stock": product.get("stock"),
                         "attributes": product.get("attributes") or {},
                     }
-        except Exception as exc:  # the store client raises StoreUnavailable; show, do not fail
+        except (StoreUnavailable, ValueError) as exc:  # down, or data it cannot read: show, do not fail
             logger.warning("store unavailable for the console panel: %s", exc)
             panel["error"] = "商店系统暂时无法访问，订单信息稍后再看。"
         return panel

@@ -7,15 +7,14 @@ python -m xiaoer.demo userdict [--catalog-url URL --token TOKEN]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import List, Sequence
 
 from xiaoer.demo.catalog import CATALOG_PATH, CatalogError, load_catalog
-from xiaoer.demo.load import DEFAULT_URL, LoadError, StoreSession, existing_products, load_demo
+from xiaoer.demo.load import LoadError, existing_products, load_demo, store_client
 from xiaoer.demo.userdict import LOOKUP_PATH, USERDICT_PATH, write_files
-from xiaoer.settings import REPO_ROOT
+from xiaoer.settings import REPO_ROOT, StoreClientSection
 
 
 def _relative(path: Path) -> str:
@@ -26,18 +25,17 @@ def _relative(path: Path) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    store = StoreClientSection()
     parser = argparse.ArgumentParser(prog="python -m xiaoer.demo", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     load = commands.add_parser("load", help="load the demo store into an empty store through its API")
     load.add_argument(
         "--url",
-        default=os.environ.get("XIAOER_STORE_URL") or DEFAULT_URL,
-        help="store API base URL (default: $XIAOER_STORE_URL or %(default)s)",
+        default=store.store_url,
+        help="store API base URL (default: $XIAOER_STORE_URL, else %(default)s)",
     )
-    load.add_argument(
-        "--token", default=os.environ.get("XIAOER_STORE_TOKEN", ""), help="default: $XIAOER_STORE_TOKEN"
-    )
+    load.add_argument("--token", default=store.store_token, help="default: $XIAOER_STORE_TOKEN")
     load.add_argument("--force", action="store_true", help="load even when the store already has products")
 
     userdict = commands.add_parser(
@@ -46,9 +44,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     userdict.add_argument(
         "--catalog-url", help="read the catalogue from this store's GET /api/products instead"
     )
-    userdict.add_argument(
-        "--token", default=os.environ.get("XIAOER_STORE_TOKEN", ""), help="default: $XIAOER_STORE_TOKEN"
-    )
+    userdict.add_argument("--token", default=store.store_token, help="default: $XIAOER_STORE_TOKEN")
     userdict.add_argument("--userdict", type=Path, default=USERDICT_PATH, help=argparse.SUPPRESS)
     userdict.add_argument("--lookup", type=Path, default=LOOKUP_PATH, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -75,8 +71,7 @@ def run_userdict(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        with StoreSession(args.catalog_url, args.token) as store:
-            products: List[dict] = existing_products(store)
+        products: List[dict] = existing_products(store_client(args.catalog_url, args.token))
         source = f"the catalogue of {args.catalog_url.rstrip('/')}"
         if not products:
             print(f"xiaoer.demo userdict: {args.catalog_url} has no products", file=sys.stderr)

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from xiaoer.demo import SHANGHAI
 from xiaoer.demo.catalog import load_catalog
-from xiaoer.order_status import ORDER_STATUSES
+from xiaoer.storeapi.contract import ORDER_STATUSES
 
 Json = Dict[str, Any]
 

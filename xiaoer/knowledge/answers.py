@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable, Dict, List
 
 from xiaoer.knowledge.model import Answer, Entry
-from xiaoer.order_status import STATUS_LABELS
+from xiaoer.storeapi.contract import STATUS_LABELS
 
 # What a placeholder says when the fact is not known for this buyer.
 UNKNOWN = {"order_id": "您的订单", "status": "当前状态", "product": "该商品"}

@@ -25,7 +25,7 @@ from xiaoer.knowledge.model import (
     Entry,
     Problem,
 )
-from xiaoer.order_status import ORDER_STATUSES
+from xiaoer.storeapi.contract import ORDER_STATUSES
 
 ENTRY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -6,12 +6,12 @@ import sys
 
 import uvicorn
 
-from xiaoer.settings import get_settings
+from xiaoer.settings import StoreServerSettings
 from xiaoer.store.app import create_app
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = StoreServerSettings()
     if not settings.store_token:
         sys.exit(
             "xiaoer.store: XIAOER_STORE_TOKEN is empty. Set it to the bearer token clients must "

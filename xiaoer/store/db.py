@@ -33,10 +33,11 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
+from xiaoer.storeapi.contract import ID_LENGTH
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-ID_LENGTH = 128
 WRITE_ATTEMPTS = 3
 # Any constant works: it names the one advisory lock that orders event inserts.
 EVENT_LOG_LOCK = 0x5841_4F45

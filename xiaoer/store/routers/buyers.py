@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 from xiaoer.store.db import buyers, fetch, upsert, write
 from xiaoer.store.deps import check_path_id, get_engine, saved
 from xiaoer.store.errors import ApiError
-from xiaoer.store.schemas import BuyerIn, Id
-from xiaoer.store.times import utc_now
+from xiaoer.storeapi.schemas import BuyerIn, Id
+from xiaoer.storeapi.values import utc_now
 
 router = APIRouter(prefix="/api/buyers", tags=["buyers"])
 

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 from xiaoer.store.db import buyers, events, fetch, orders, products, record_event, write
 from xiaoer.store.deps import get_engine
 from xiaoer.store.errors import ApiError
-from xiaoer.store.schemas import EventIn
-from xiaoer.store.times import iso
+from xiaoer.storeapi.schemas import EventIn
+from xiaoer.storeapi.values import iso
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import List
 
 from fastapi import APIRouter, Depends
@@ -12,32 +13,13 @@ from xiaoer.store.db import buyers, fetch, orders, products, record_event, shipm
 from xiaoer.store.deps import check_path_id, get_engine, saved
 from xiaoer.store.errors import ApiError
 from xiaoer.store.money import to_fen, to_yuan
-from xiaoer.store.schemas import Id, OrderIn, ShipmentIn
-from xiaoer.store.times import iso, utc_now
+from xiaoer.storeapi.contract import STATUS_EVENTS
+from xiaoer.storeapi.lifecycle import may_change
+from xiaoer.storeapi.schemas import Id, OrderIn, ShipmentIn
+from xiaoer.storeapi.values import iso, utc_now
 
 router = APIRouter(tags=["orders"])
 
-# Where an order may go from each status; staying put is always allowed.
-TRANSITIONS = {
-    "created": {"paid", "cancelled"},
-    "paid": {"shipped", "cancelled", "refunding"},
-    "shipped": {"delivered", "refunding"},
-    "delivered": {"completed", "refunding"},
-    "completed": {"refunding"},
-    # A withdrawn refund goes back to where the order was.
-    "refunding": {"refunded", "paid", "shipped", "delivered", "completed"},
-    "cancelled": set(),
-    "refunded": set(),
-}
-# Refunds emit nothing: the follow-up engine has no reminder for them.
-STATUS_EVENTS = {
-    "created": "order_created",
-    "paid": "order_paid",
-    "shipped": "order_shipped",
-    "delivered": "order_delivered",
-    "completed": "order_completed",
-    "cancelled": "order_cancelled",
-}
 NOT_SHIPPABLE = {"created", "cancelled"}
 
 
@@ -74,16 +56,29 @@ def _check_references(conn: Connection, body: OrderIn) -> None:
 def _check_change(old, body: OrderIn) -> None:
     if old["buyer_id"] != body.buyer_id:
         raise ApiError(409, "buyer_id: an order cannot move to another buyer", "buyer_id")
-    if body.status != old["status"] and body.status not in TRANSITIONS[old["status"]]:
+    if not may_change(old["status"], body.status):
         message = f"status: an order cannot go from {old['status']} to {body.status}"
         raise ApiError(409, message, "status")
 
 
-def _emit_status_event(conn: Connection, order_id: str, body: OrderIn) -> None:
+def _status_time(body: OrderIn, now: datetime) -> datetime:
+    """When the order entered its status, by the order's own clock where it has one.
+
+    created_at and paid_at are the store's record of those moments; a status with no timestamp
+    of its own (shipped, delivered…) entered it when this change arrived.
+    """
+    if body.status == "created":
+        return body.created_at
+    if body.status == "paid" and body.paid_at is not None:
+        return body.paid_at
+    return now
+
+
+def _emit_status_event(conn: Connection, order_id: str, body: OrderIn, now: datetime) -> None:
     event_type = STATUS_EVENTS.get(body.status)
     if event_type is None:
         return
-    at = body.paid_at if body.status == "paid" and body.paid_at else utc_now()
+    at = _status_time(body, now)
     record_event(
         conn,
         {
@@ -104,7 +99,8 @@ def put_order(order_id: Id, body: OrderIn, engine: Engine = Depends(get_engine))
     values["items"] = [
         {"sku": item.sku, "qty": item.qty, "unit_price_fen": to_fen(item.unit_price)} for item in body.items
     ]
-    values["updated_at"] = utc_now()
+    now = utc_now()
+    values["updated_at"] = now
 
     def work(conn: Connection):
         _check_references(conn, body)
@@ -113,7 +109,7 @@ def put_order(order_id: Id, body: OrderIn, engine: Engine = Depends(get_engine))
             _check_change(old, body)
         created = upsert(conn, orders, order_id, values)
         if old is None or old["status"] != body.status:
-            _emit_status_event(conn, order_id, body)
+            _emit_status_event(conn, order_id, body, now)
         return created, fetch(conn, orders, order_id)
 
     created, row = write(engine, work)

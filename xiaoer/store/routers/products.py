@@ -14,9 +14,9 @@ from xiaoer.store.db import fetch, products, upsert, write
 from xiaoer.store.deps import check_path_id, get_engine, saved
 from xiaoer.store.errors import ApiError
 from xiaoer.store.money import to_fen, to_yuan
-from xiaoer.store.schemas import Id, ProductIn
 from xiaoer.store.search import score
-from xiaoer.store.times import utc_now
+from xiaoer.storeapi.schemas import Id, ProductIn
+from xiaoer.storeapi.values import utc_now
 
 router = APIRouter(prefix="/api/products", tags=["products"])
 SEARCH_LIMIT = 20

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from xiaoer.store.db import fetch, promotions, upsert, write
 from xiaoer.store.deps import check_path_id, get_engine, saved
 from xiaoer.store.errors import ApiError
-from xiaoer.store.schemas import Id, PromotionIn
-from xiaoer.store.times import iso, parse_time, utc_now
+from xiaoer.storeapi.schemas import Id, PromotionIn
+from xiaoer.storeapi.values import iso, parse_time, utc_now
 
 router = APIRouter(prefix="/api/promotions", tags=["promotions"])
 

@@ -1,4 +1,7 @@
-"""Request bodies (pydantic v1) and the value types they are built from."""
+"""Store API v1 bodies (pydantic v1) and the value types they are built from.
+
+The reference backend validates what it is sent with these; clients and tests build valid bodies
+with them."""
 
 from __future__ import annotations
 
@@ -10,22 +13,10 @@ from typing import Any, ClassVar, Dict, List, Literal, Tuple
 
 from pydantic import BaseModel, Extra, StrictBool, conint, conlist, root_validator, validator
 
-from xiaoer.order_status import ORDER_STATUSES
-from xiaoer.store.db import ID_LENGTH
-from xiaoer.store.money import parse_yuan
-from xiaoer.store.times import parse_time
+from xiaoer.storeapi.contract import EVENT_TYPES, ID_LENGTH, ORDER_STATUSES, PROMOTION_KINDS
+from xiaoer.storeapi.values import parse_time, parse_yuan
 
 MAX_COUNT = 2**31 - 1  # PostgreSQL integer
-PROMOTION_KINDS = ("discount", "coupon", "gift", "trade_in", "price_protection", "presale")
-EVENT_TYPES = (
-    "inquiry_without_order",
-    "order_created",
-    "order_paid",
-    "order_shipped",
-    "order_delivered",
-    "order_completed",
-    "order_cancelled",
-)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

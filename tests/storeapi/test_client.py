@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from actions.api.store import StoreClient, StoreUnavailable
+from xiaoer.storeapi.client import StoreClient, StoreRejected, StoreUnavailable
 
 TOKEN = "s3cret-token"
 ORDER = {
@@ -30,6 +30,7 @@ class FakeStoreServer:
     def __init__(self) -> None:
         self.requests: List[Tuple[str, Dict[str, str]]] = []
         self.release = threading.Event()  # set at teardown so slow handlers finish at once
+        self.flaky = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,18 +51,44 @@ class FakeStoreServer:
                     self.reply(200, ORDER)
                 elif path == "/api/buyers/buyer-alice/orders":
                     self.reply(200, [ORDER])
+                elif path == "/api/orders/flaky":
+                    server.flaky += 1
+                    if server.flaky == 1:
+                        self.reply(503, "Service Unavailable", "text/plain")
+                    else:
+                        self.reply(200, ORDER)
+                elif path == "/api/orders/gone":
+                    self.reply(503, "Service Unavailable", "text/plain")
+                elif path == "/api/products" and self.headers.get("If-None-Match") == '"v1"':
+                    self.reply(304, None)
                 elif path == "/api/products":
-                    self.reply(200, [{"sku": "TV-65E7K", "q": query.get("q", [None])[0]}])
+                    self.reply(200, [{"sku": "TV-65E7K", "q": query.get("q", [None])[0]}], etag='"v1"')
                 elif path == "/api/promotions":
                     self.reply(200, [{"promo_id": "P1", "sku": query.get("sku", [None])[0]}])
                 else:
                     self.reply(404, {"detail": "not found"})
 
-            def reply(self, status: int, body: object, content_type: str = "application/json") -> None:
-                data = (
-                    json.dumps(body, ensure_ascii=False) if content_type == "application/json" else body
-                ).encode()
+            def do_PUT(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"null")
+                server.requests.append((self.path, dict(self.headers)))
+                if not isinstance(body, dict) or "nickname" not in body:
+                    self.reply(422, {"error": "nickname: field required"})
+                else:
+                    self.reply(201, {"buyer_id": urlsplit(self.path).path.rsplit("/", 1)[1], **body})
+
+            def reply(
+                self, status: int, body: object, content_type: str = "application/json", etag: str = ""
+            ) -> None:
+                if body is None:
+                    data = b""
+                else:
+                    data = (
+                        json.dumps(body, ensure_ascii=False) if content_type == "application/json" else body
+                    ).encode()
                 self.send_response(status)
+                if etag:
+                    self.send_header("ETag", etag)
                 self.send_header("Content-Type", f"{content_type}; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -193,3 +220,36 @@ def test_catalogue_and_promotions(client, server):
     assert client.active_promotions() == [{"promo_id": "P1", "sku": None}]
     assert client.active_promotions("TV-65E7K") == [{"promo_id": "P1", "sku": "TV-65E7K"}]
     assert server.paths() == ["/api/products", "/api/promotions", "/api/promotions?sku=TV-65E7K"]
+
+
+def test_a_read_is_tried_once_more_when_the_store_is_briefly_away(client, server):
+    assert client.get_order("flaky") == ORDER
+    assert server.paths() == ["/api/orders/flaky", "/api/orders/flaky"]
+
+
+def test_a_store_that_stays_away_is_unavailable_after_the_second_try(client, server):
+    with pytest.raises(StoreUnavailable, match="HTTP 503"):
+        client.get_order("gone")
+    assert server.paths() == ["/api/orders/gone", "/api/orders/gone"]
+
+
+def test_a_timeout_is_not_retried(client, server):
+    with pytest.raises(StoreUnavailable):
+        client.get_order("slow")
+    assert server.paths() == ["/api/orders/slow"]
+
+
+def test_catalogue_is_fetched_again_only_when_its_etag_changed(client, server):
+    first = client.catalogue()
+    assert first.products == [{"sku": "TV-65E7K", "q": None}] and first.etag == '"v1"'
+    unchanged = client.catalogue(first.etag)
+    assert unchanged.products is None and unchanged.etag == '"v1"'
+    assert server.requests[1][1]["If-None-Match"] == '"v1"'
+
+
+def test_a_refused_write_says_why_and_is_never_retried(client, server):
+    with pytest.raises(StoreRejected, match="nickname: field required") as refused:
+        client.put_buyer("buyer-bob", {"phone": "1"})
+    assert refused.value.status == 422
+    assert server.paths() == ["/api/buyers/buyer-bob"]
+    assert client.put_buyer("buyer-bob", {"nickname": "Bob"}) == {"buyer_id": "buyer-bob", "nickname": "Bob"}

@@ -1,8 +1,11 @@
-"""Times: ISO 8601 with a UTC offset in, UTC inside, ISO 8601 with +00:00 out."""
+"""Store API values on the wire: times (ISO 8601 with a UTC offset) and money (decimal yuan)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+MAX_YUAN = Decimal(10) ** 10
 
 
 def parse_time(value: object) -> datetime:
@@ -27,9 +30,36 @@ def parse_time(value: object) -> datetime:
         raise ValueError(f"out of range: {value!r}") from None
 
 
+def time_or_none(value: object) -> datetime | None:
+    """A time from a store answer, or None when it is missing or not a time (never raises)."""
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat() if moment else None
+
+
+def parse_yuan(value: object) -> Decimal:
+    # bool is an int in Python, and a string price is almost always a client bug.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number of yuan")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a number of yuan") from None
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    if amount > MAX_YUAN:
+        raise ValueError(f"must be at most {MAX_YUAN} yuan")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("must have at most 2 decimal places (fen)")
+    return amount
