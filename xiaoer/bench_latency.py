@@ -9,14 +9,14 @@ every turn, so latency grows with its length) and prints p50/p95/max.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-import requests
-
+from xiaoer.rasa_ext.client import RasaClient
 from xiaoer.run import dev_tokens
+from xiaoer.settings import RunSettings
+from xiaoer.storeapi.client import StoreClient
 
 SKU = "BENCH-TV-1"
 RUN_ID = int(time.time())
@@ -30,16 +30,10 @@ def order_of(i: int) -> str:
     return f"2698{RUN_ID % 10**4:04d}{i:04d}"
 
 
-def seed(store_url: str, token: str, conversations: int) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
+def seed(store: StoreClient, conversations: int) -> None:
     now = datetime.now(timezone.utc)
-
-    def put(path: str, body: dict) -> None:
-        response = requests.put(f"{store_url}{path}", json=body, headers=headers, timeout=10)
-        response.raise_for_status()
-
-    put(
-        f"/api/products/{SKU}",
+    store.put_product(
+        SKU,
         {
             "name": "基准测试电视",
             "category": "电视",
@@ -54,9 +48,9 @@ def seed(store_url: str, token: str, conversations: int) -> None:
         for h in (30, 20, 10, 5)
     ]
     for i in range(conversations):
-        put(f"/api/buyers/{buyer_of(i)}", {"nickname": "bench"})
-        put(
-            f"/api/orders/{order_of(i)}",
+        store.put_buyer(buyer_of(i), {"nickname": "bench"})
+        store.put_order(
+            order_of(i),
             {
                 "buyer_id": buyer_of(i),
                 "items": [{"sku": SKU, "qty": 1, "unit_price": 1999}],
@@ -65,31 +59,28 @@ def seed(store_url: str, token: str, conversations: int) -> None:
                 "paid_at": (now - timedelta(days=2)).isoformat(),
             },
         )
-        shipment = {"carrier": "京东物流", "tracking_no": "JDBENCH0001", "events": events}
-        put(f"/api/orders/{order_of(i)}/shipment", shipment)
+        store.put_shipment(
+            order_of(i), {"carrier": "京东物流", "tracking_no": "JDBENCH0001", "events": events}
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
-    parser.add_argument(
-        "--rasa-url", default=f"http://127.0.0.1:{os.environ.get('XIAOER_RASA_PORT', '5005')}"
-    )
-    parser.add_argument("--store-url", default=os.environ.get("XIAOER_STORE_URL", "http://127.0.0.1:8000"))
+    settings = RunSettings()
+    parser.add_argument("--rasa-url", default=settings.rasa_url)
+    parser.add_argument("--store-url", default=settings.store_url)
     args = parser.parse_args()
-    seed(args.store_url, dev_tokens()["XIAOER_STORE_TOKEN"], args.conversations)
-    url = f"{args.rasa_url}/webhooks/rest/webhook"
+    seed(StoreClient(args.store_url, dev_tokens()["XIAOER_STORE_TOKEN"], timeout=10), args.conversations)
+    rasa = RasaClient(args.rasa_url, token="", timeout=30)
     timings = []
     for i in range(args.conversations):
         for _ in range(args.turns):
             started = time.perf_counter()
-            response = requests.post(
-                url, json={"sender": buyer_of(i), "message": f"订单{order_of(i)}到哪了"}, timeout=30
-            )
+            answer = rasa.rest_message(buyer_of(i), f"订单{order_of(i)}到哪了")
             timings.append((time.perf_counter() - started) * 1000)
-            response.raise_for_status()
-            assert "JDBENCH0001" in response.text, response.text
+            assert "JDBENCH0001" in str(answer), answer
     timings.sort()
     p95 = timings[int(0.95 * (len(timings) - 1))]
     print(

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any, Dict, List
 
-import requests
-
-
-def send(url: str, buyer: str, text: str) -> List[Dict[str, Any]]:
-    response = requests.post(url, json={"sender": buyer, "message": text}, timeout=30)
-    response.raise_for_status()
-    return response.json()
+from xiaoer.rasa_ext.client import RasaClient, RasaUnavailable
+from xiaoer.settings import RunSettings
 
 
 def render(messages: List[Dict[str, Any]]) -> List[str]:
@@ -34,11 +28,9 @@ def render(messages: List[Dict[str, Any]]) -> List[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--buyer", default="demo", help="buyer id to chat as (the demo store has 'demo')")
-    parser.add_argument(
-        "--url",
-        default=f"http://127.0.0.1:{os.environ.get('XIAOER_RASA_PORT', '5005')}/webhooks/rest/webhook",
-    )
+    parser.add_argument("--rasa-url", default=RunSettings().rasa_url, help="default: %(default)s")
     args = parser.parse_args()
+    rasa = RasaClient(args.rasa_url, token="", timeout=30)
     print(f"Chatting as buyer '{args.buyer}'. Type a number to press a button; Ctrl-D to leave.")
     payloads: List[str] = []
     while True:
@@ -52,8 +44,8 @@ def main() -> None:
         if text.isdigit() and 1 <= int(text) <= len(payloads):
             text = payloads[int(text) - 1]
         try:
-            payloads = render(send(args.url, args.buyer, text))
-        except requests.RequestException as exc:
+            payloads = render(rasa.rest_message(args.buyer, text))
+        except RasaUnavailable as exc:
             print(f"(could not reach the assistant: {exc})")
 
 

@@ -169,13 +169,10 @@ def scripted_day(tmp_path, monkeypatch):
         "XIAOER_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         "XIAOER_STORE_TIMEZONE": "Asia/Shanghai",
     }
-    from xiaoer.assist.settings import get_assist_settings
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    get_assist_settings.cache_clear()
     yield env
-    get_assist_settings.cache_clear()
 
 
 EXPECTED_DAY = """\

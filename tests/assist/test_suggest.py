@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from tests.assist.fake_http import FakeHttp
-from xiaoer.assist.rasa_client import RasaClient
 from xiaoer.assist.suggest import Suggester, latest_buyer_text, rule_actions
+from xiaoer.rasa_ext.client import RasaClient
 
 RULES = """
 version: "3.1"

@@ -169,7 +169,7 @@ def test_buyer_markup_shows_as_text_on_both_pages(pages, web: Stack) -> None:
 
 
 def test_rich_answers_render_on_the_chat_page(pages, web: Stack) -> None:
-    from xiaoer.assist.rasa_client import RasaClient
+    from xiaoer.rasa_ext.client import RasaClient
 
     buyer_page, _, dialogs = pages
     buyer = "browser_rich"

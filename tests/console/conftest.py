@@ -21,9 +21,9 @@ from xiaoer.assist.decisions import DecisionLog
 from xiaoer.assist.suggest import Suggestion
 from xiaoer.console.app import create_app
 from xiaoer.console.auth import AgentStore
-from xiaoer.console.conversations import TrackerReader
 from xiaoer.console.service import ConsoleService
-from xiaoer.console.settings import ConsoleSettings
+from xiaoer.rasa_ext.trackers import TrackerReader
+from xiaoer.settings import ConsoleSettings
 
 PASSWORD = "correct horse battery"
 XSS = "<script>alert(1)</script>"

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tests.console.conftest import PASSWORD, XSS, waiting_conversation
 from xiaoer.console.auth import AgentStore, utcnow
-from xiaoer.console.conversations import TrackerReader
+from xiaoer.rasa_ext.trackers import TrackerReader
 
 
 @pytest.fixture()

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any, List
 
 from xiaoer.rasa_ext.socketio import XiaoerSocketIOInput, XiaoerSocketIOOutput, allowed_origins
+from xiaoer.settings import ChannelSettings
 
 FOLDED = {"type": "folded", "text": "挂架安装免费", "summary": "挂架安装免费", "detail": "官方挂架免费安装……"}
 
@@ -75,8 +76,11 @@ def test_channel_keeps_the_socketio_name_and_configures_origins(monkeypatch) -> 
 
 
 def test_allowed_origins_from_env() -> None:
-    assert allowed_origins({"XIAOER_CHAT_ORIGINS": "https://shop.example/ , http://127.0.0.1:9000"}) == [
+    assert allowed_origins(ChannelSettings(chat_origins="https://shop.example/ , http://127.0.0.1:9000")) == [
         "https://shop.example",
         "http://127.0.0.1:9000",
     ]
-    assert allowed_origins({}) == ["http://127.0.0.1:8100", "http://localhost:8100"]
+    assert allowed_origins(ChannelSettings(chat_origins="", console_port=8100)) == [
+        "http://127.0.0.1:8100",
+        "http://localhost:8100",
+    ]

@@ -12,8 +12,8 @@ import requests
 from tests.e2e.conftest import BIN, MODEL, ROOT, START_TIMEOUT, Stack
 from tests.support import free_port, stop_process_group, wait_until_up
 from xiaoer.assist.decisions import DecisionLog
-from xiaoer.assist.rasa_client import RasaClient
 from xiaoer.assist.suggest import Suggester
+from xiaoer.rasa_ext.client import RasaClient
 
 NOW = datetime.now(timezone.utc)
 BUYER = "e2e_assist_carol"
@@ -127,7 +127,7 @@ def test_hand_over_by_the_console_pauses_with_its_reason(seeded: Stack) -> None:
 
 
 def test_the_rasa_api_refuses_a_wrong_token(seeded: Stack) -> None:
-    from xiaoer.assist.rasa_client import RasaUnavailable
+    from xiaoer.rasa_ext.client import RasaUnavailable
 
     with pytest.raises(RasaUnavailable, match="401"):
         RasaClient(seeded.rasa_url, "not-the-token").tracker(BUYER)

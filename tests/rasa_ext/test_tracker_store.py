@@ -12,7 +12,6 @@ from rasa.shared.core.events import ActionExecuted, ConversationPaused, SlotSet,
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from xiaoer.rasa_ext.tracker_store import UrlSQLTrackerStore
-from xiaoer.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,11 +45,7 @@ def round_trip(store: SQLTrackerStore, sender: str) -> DialogueStateTracker:
 def test_sqlite_file_from_the_environment(domain, tmp_path, monkeypatch) -> None:
     db = tmp_path / "nested" / "tracker.db"
     monkeypatch.setenv("XIAOER_TRACKER_DATABASE_URL", f"sqlite:///{db}")
-    get_settings.cache_clear()
-    try:
-        store = UrlSQLTrackerStore(domain=domain)
-    finally:
-        get_settings.cache_clear()
+    store = UrlSQLTrackerStore(domain=domain)
     tracker = round_trip(store, "buyer_sqlite")
     assert db.exists()
     assert tracker.get_slot("order_id") == "261105873012"

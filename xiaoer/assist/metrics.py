@@ -28,15 +28,12 @@ import statistics
 import sys
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, Dict, Iterable, List
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine.url import make_url
-
 from xiaoer.assist.decisions import DecisionLog
-from xiaoer.assist.settings import get_assist_settings
+from xiaoer.rasa_ext.trackers import TrackerReader
+from xiaoer.settings import AssistSettings
 
 NOT_ANSWER_ACTIONS = {"action_fallback", "action_handoff", "action_default_fallback", "action_handback"}
 NOT_ANSWER_RESPONSES = {
@@ -125,33 +122,6 @@ def add_decisions(figures: DayFigures, log: DecisionLog, start: datetime, end: d
 # --- tracker store ----------------------------------------------------------------------
 
 
-def tracker_events(database_url: str, start: datetime, end: datetime) -> Iterable[Dict[str, Any]]:
-    """Rasa's SQL tracker store rows in [start, end), per conversation in order."""
-    url = make_url(database_url)
-    if url.drivername.startswith("sqlite") and not (url.database and Path(url.database).exists()):
-        return  # no conversation yet (and do not create an empty database file)
-    engine = create_engine(database_url, future=True)
-    try:
-        if not inspect(engine).has_table("events"):
-            return
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT sender_id, type_name, timestamp, action_name, data FROM events "
-                    "WHERE timestamp >= :start AND timestamp < :end ORDER BY sender_id, timestamp, id"
-                ),
-                {"start": start.timestamp(), "end": end.timestamp()},
-            )
-            for row in rows:
-                event = json.loads(row.data) if row.data else {}
-                event.setdefault("event", row.type_name)
-                event["sender_id"] = row.sender_id
-                event["name"] = event.get("name") or row.action_name
-                yield event
-    finally:
-        engine.dispose()
-
-
 def is_buyer_message(event: Dict[str, Any]) -> bool:
     if event.get("event") != "user":
         return False
@@ -205,7 +175,11 @@ def figures_for(day: date, log: DecisionLog, tracker_database_url: str | None, z
     figures = DayFigures(day=day.isoformat())
     add_decisions(figures, log, start, end)
     if tracker_database_url:
-        add_conversations(figures, tracker_events(tracker_database_url, start, end))
+        reader = TrackerReader(tracker_database_url)
+        try:
+            add_conversations(figures, reader.events_between(start, end))
+        finally:
+            reader.close()
     return figures
 
 
@@ -267,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: List[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = get_assist_settings()
+    settings = AssistSettings()
     zone = ZoneInfo(settings.store_timezone)
     if args.day and (args.first or args.last):
         parser.error("give --day or --from/--to, not both")

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Tuple
 
-import requests
 import yaml
 
-from xiaoer.assist.rasa_client import RasaClient, RasaUnavailable
+from xiaoer.rasa_ext.client import ActionServerClient, RasaClient, RasaUnavailable
 from xiaoer.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -110,12 +109,11 @@ class Suggester:
         domain_ttl: float = 300.0,
     ) -> None:
         self.rasa = rasa
-        self.webhook_url = action_url.rstrip("/") + "/webhook"
+        self.actions = ActionServerClient(action_url, timeout)
         self.timeout = timeout
         self.rules_dir = Path(rules_dir) if rules_dir else REPO_ROOT / "data" / "rules"
         self.candidates = candidates
         self.domain_ttl = domain_ttl
-        self._session = requests.Session()
         self._lock = threading.Lock()
         self._domain: Dict[str, Any] | None = None
         self._domain_at = 0.0
@@ -243,7 +241,7 @@ class Suggester:
                 if messages is None:
                     return None
                 source = "faq" if candidate.faq else "action"
-        except (requests.RequestException, RasaUnavailable, ValueError) as exc:
+        except (RasaUnavailable, ValueError) as exc:
             logger.warning("suggestion for %s via %s failed: %s", candidate.label, action, exc)
             return None
         return self._suggestion(candidate, messages, source, tracker, domain)
@@ -258,13 +256,11 @@ class Suggester:
             "domain": domain,
             "version": "3.6.2",
         }
-        response = self._session.post(self.webhook_url, json=payload, timeout=self.timeout)
-        if response.status_code != 200:
-            logger.warning(
-                "action %s answered HTTP %s: %s", action, response.status_code, response.text[:300]
-            )
+        try:
+            result = self.actions.run(payload)
+        except RasaUnavailable as exc:
+            logger.warning("action %s failed: %s", action, exc)
             return None
-        result = response.json()
         if any(e.get("event") == "pause" for e in result.get("events") or []):
             return None  # the action would hand over: not a reply
         return result.get("responses") or []

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
-from xiaoer.console.settings import ConsoleSettings
+from xiaoer.settings import ConsoleSettings
 
 
 def serve(settings: ConsoleSettings) -> None:
@@ -24,8 +23,8 @@ def serve(settings: ConsoleSettings) -> None:
     uvicorn.run(create_app(build_service(settings)), host=settings.host, port=settings.port, ws="none")
 
 
-def read_password() -> str:
-    password = os.environ.get("XIAOER_AGENT_PASSWORD")
+def read_password(settings: ConsoleSettings) -> str:
+    password = settings.agent_password
     if password:
         return password
     if sys.stdin.isatty():
@@ -41,7 +40,7 @@ def add_agent(settings: ConsoleSettings, store: str, login: str) -> None:
     from xiaoer.console.bootstrap import agent_store
 
     agents = agent_store(settings)
-    password = read_password()
+    password = read_password(settings)
     try:
         agent = agents.add_agent(store, login, password)
     except AgentExists:

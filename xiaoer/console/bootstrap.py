@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from xiaoer.console.auth import AgentStore
-from xiaoer.console.conversations import TrackerReader
 from xiaoer.console.service import ConsoleService
-from xiaoer.console.settings import ConsoleSettings
+from xiaoer.rasa_ext.trackers import TrackerReader
+from xiaoer.settings import ConsoleSettings
 
 
 def agent_store(settings: ConsoleSettings) -> AgentStore:
@@ -16,10 +16,10 @@ def agent_store(settings: ConsoleSettings) -> AgentStore:
 
 def build_service(settings: ConsoleSettings) -> ConsoleService:
     # Imported here: building the app in tests with fakes needs none of these clients.
-    from actions.api.store import StoreClient
     from xiaoer.assist.decisions import DecisionLog
-    from xiaoer.assist.rasa_client import RasaClient
     from xiaoer.assist.suggest import Suggester
+    from xiaoer.rasa_ext.client import RasaClient
+    from xiaoer.storeapi.client import StoreClient
 
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     return ConsoleService(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -24,17 +23,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from xiaoer.settings import ChannelSettings
+
 logger = logging.getLogger(__name__)
 
 
-def allowed_origins(environ: Dict[str, str] | None = None) -> List[str]:
+def allowed_origins(settings: ChannelSettings | None = None) -> List[str]:
     """Origins the web chat may be served from; read when the channel starts, not at import."""
-    env = os.environ if environ is None else environ
-    configured = env.get("XIAOER_CHAT_ORIGINS", "").strip()
-    if configured:
-        return [origin.strip().rstrip("/") for origin in configured.split(",") if origin.strip()]
-    port = env.get("XIAOER_CONSOLE_PORT", "8100").strip() or "8100"
-    return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    return (settings or ChannelSettings()).allowed_origins
 
 
 class XiaoerSocketIOOutput(SocketIOOutput):

@@ -15,7 +15,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine.url import make_url
 
-from xiaoer.settings import get_settings
+from xiaoer.settings import TrackerSection
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -27,7 +27,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         # `url:` in endpoints.yml arrives as `host`; an explicit URL there wins.
-        raw_url = host if host and "://" in host else get_settings().tracker_database_url
+        raw_url = host if host and "://" in host else TrackerSection().tracker_database_url
         url = make_url(raw_url)
         dialect = url.drivername
         if dialect.startswith("sqlite"):

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.assist.fake_http import FakeHttp
-from xiaoer.assist.rasa_client import RasaClient, RasaUnavailable
+from xiaoer.rasa_ext.client import RasaClient, RasaUnavailable
 
 TOKEN = "secret-token"
 

@@ -1,7 +1,8 @@
-"""Conversations as the console sees them, read from Rasa's SQL tracker store.
+"""The one reader of Rasa's SQL tracker store: conversations for the console, events for metrics.
 
-Reading the `events` table (SQLite or PostgreSQL, the URL Rasa itself uses) keeps the live
-updates cheap: one indexed query per poll, no tracker rebuilt through Rasa's HTTP API.
+Reading the `events` table (SQLite or PostgreSQL, the URL Rasa itself uses) keeps the console's live
+updates cheap (one indexed query per poll, no tracker rebuilt through Rasa's HTTP API) and lets the
+metrics command count a day without a running Rasa. Nothing else reads that table.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import logging
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger(__name__)
@@ -87,7 +89,14 @@ class TrackerReader:
                 self._engine = create_engine(self.database_url, future=True, pool_pre_ping=True)
             return self._engine
 
+    def _absent(self) -> bool:
+        """A SQLite file Rasa has not created yet: nothing to read (and no empty file made)."""
+        url = make_url(self.database_url)
+        return url.drivername.startswith("sqlite") and not (url.database and Path(url.database).exists())
+
     def _rows(self, query) -> list:
+        if self._absent():
+            return []
         try:
             with self.engine.connect() as conn:
                 return list(conn.execute(query))
@@ -229,3 +238,33 @@ class TrackerReader:
                 paused = False
                 messages.append(TranscriptMessage(row.id, "system", "已交回机器人", _iso(row.timestamp)))
         return Conversation(conversation_id, paused, messages, slots, rows[-1].id)
+
+    def events_between(self, start: datetime, end: datetime) -> Iterator[Dict[str, Any]]:
+        """Every event with a timestamp in [start, end), per conversation in order, as Rasa's event
+        dicts plus `sender_id` (and `name` for actions)."""
+        rows = self._rows(
+            select(
+                events_table.c.sender_id,
+                events_table.c.type_name,
+                events_table.c.timestamp,
+                events_table.c.action_name,
+                events_table.c.data,
+            )
+            .where(events_table.c.timestamp >= start.timestamp(), events_table.c.timestamp < end.timestamp())
+            .order_by(events_table.c.sender_id, events_table.c.timestamp, events_table.c.id)
+        )
+        for row in rows:
+            try:
+                event = json.loads(row.data) if row.data else {}
+            except ValueError:
+                event = {}
+            event.setdefault("event", row.type_name)
+            event["sender_id"] = row.sender_id
+            event["name"] = event.get("name") or row.action_name
+            yield event
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
