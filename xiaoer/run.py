@@ -19,9 +19,16 @@ from typing import Dict, Iterable
 
 import requests
 
-from xiaoer.settings import REPO_ROOT, VAR_DIR, get_settings
+from xiaoer.settings import (
+    DEV_TOKENS_FILE,
+    REPO_ROOT,
+    VAR_DIR,
+    ConsoleSettings,
+    RunSettings,
+    from_environment,
+)
 
-TOKENS_FILE = VAR_DIR / "dev-tokens.env"
+TOKENS_FILE = DEV_TOKENS_FILE
 TOKEN_VARS = ("XIAOER_STORE_TOKEN", "XIAOER_RASA_TOKEN")
 MODEL = REPO_ROOT / "models" / "xiaoer.tar.gz"
 FINGERPRINT = REPO_ROOT / "models" / "xiaoer.fingerprint"
@@ -39,10 +46,12 @@ def dev_tokens(names: Iterable[str] = TOKEN_VARS) -> Dict[str, str]:
             key, _, value = line.partition("=")
             if key.strip() and value.strip():
                 saved[key.strip()] = value.strip()
+    names = tuple(names)
+    given = from_environment(names)
     tokens = {}
     for var in names:
-        tokens[var] = os.environ.get(var) or saved.get(var) or secrets.token_urlsafe(24)
-    to_save = {v: tokens[v] for v in names if not os.environ.get(v)}
+        tokens[var] = given.get(var) or saved.get(var) or secrets.token_urlsafe(24)
+    to_save = {v: tokens[v] for v in names if v not in given}
     if to_save and to_save != {k: saved.get(k) for k in to_save}:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         TOKENS_FILE.write_text("".join(f"{k}={v}\n" for k, v in {**saved, **to_save}.items()))
@@ -97,7 +106,8 @@ def endpoints_file(action_port: int) -> str:
 
 
 def start() -> None:
-    settings = get_settings()
+    settings = RunSettings()
+    # The child processes get this environment, with the development defaults filled in.
     env = dict(os.environ)
     env.update(dev_tokens())
     env.update(dev_tokens((DEV_AGENT_PASSWORD_VAR,)))
@@ -134,8 +144,8 @@ def wait_for(name: str, url: str, deadline: float) -> None:
 
 
 def ready() -> None:
-    settings = get_settings()
-    deadline = time.monotonic() + float(os.environ.get("XIAOER_START_TIMEOUT", "300"))
+    settings = RunSettings()
+    deadline = time.monotonic() + settings.start_timeout
     wait_for("store backend", f"{settings.store_url}/health", deadline)
     subprocess.run([sys.executable, "-m", "xiaoer.demo", "load"], check=True)
     wait_for("action server", f"http://127.0.0.1:{settings.action_port}/health", deadline)
@@ -154,7 +164,7 @@ def ready() -> None:
    Store backend:          http://127.0.0.1:{settings.store_port}/docs
    Buyer web chat:         {console}/chat?buyer=demo
    Agent console:          {console}/  login {DEV_AGENT_LOGIN}, password in {TOKENS_FILE.relative_to(REPO_ROOT)}
-                           ({DEV_AGENT_PASSWORD_VAR}={os.environ.get(DEV_AGENT_PASSWORD_VAR, "")})
+                           ({DEV_AGENT_PASSWORD_VAR}={settings.dev_agent_password})
    Tokens (generated for development when unset): {TOKENS_FILE.relative_to(REPO_ROOT)}
  Stop with Ctrl-C.
 ========================================================================""",
@@ -166,18 +176,15 @@ def ready() -> None:
 
 
 def console_url() -> str:
-    from xiaoer.console.settings import ConsoleSettings
-
     return f"http://127.0.0.1:{ConsoleSettings().port}"
 
 
 def ensure_dev_agent() -> None:
     """The console's development agent, with the generated password from var/dev-tokens.env."""
     from xiaoer.console.bootstrap import agent_store
-    from xiaoer.console.settings import ConsoleSettings
 
     console = ConsoleSettings()
-    password = os.environ.get(DEV_AGENT_PASSWORD_VAR)
+    password = RunSettings().dev_agent_password
     if password:
         agents = agent_store(console)
         if agents.get_agent(DEV_AGENT_LOGIN) is None:

@@ -1,37 +1,246 @@
-"""Typed settings for Xiaoer's services, read from environment variables only."""
+"""Xiaoer's settings: the one place that reads the environment.
+
+One typed section per process, each built from the same few shared pieces (how to reach the store,
+how to reach Rasa, where Rasa keeps its trackers), so a variable is named, typed and defaulted once:
+
+    StoreServerSettings   the reference store backend (python -m xiaoer.store)
+    ActionSettings        the action server (actions/)
+    NluSettings           Rasa's own NLU components (xiaoer.nlu: catalogue, FAQ ranker, routing)
+    ChannelSettings       Rasa's channels (xiaoer.rasa_ext: socket.io)
+    FollowupSettings      the follow-up engine (python -m xiaoer.followup)
+    AssistSettings        agent assist (suggestions, decision log, metrics command)
+    ConsoleSettings       the agent console and buyer web chat (python -m xiaoer.console)
+    RunSettings           the run command (python -m xiaoer.run) and the dev tools
+
+A section reads the environment when it is built: `ActionSettings()` sees the variables as they are
+now, so tests set them and build a fresh one. Keyword arguments override the environment.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import logging
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseSettings, Field
+from pydantic import BaseSettings, Field, root_validator, validator
+
+logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
+# Generated development secrets live here (git-ignored); see xiaoer.run.
+DEV_TOKENS_FILE = VAR_DIR / "dev-tokens.env"
+
+DEFAULT_STORE_PORT = 8000
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTION_PORT = 5055
 
 
-class Settings(BaseSettings):
-    # Reference store backend
-    store_host: str = Field("127.0.0.1", env="XIAOER_STORE_HOST")
-    store_port: int = Field(8000, env="XIAOER_STORE_PORT")
-    store_url: str = Field("http://127.0.0.1:8000", env="XIAOER_STORE_URL")
-    store_token: str = Field("", env="XIAOER_STORE_TOKEN")
-    store_database_url: str = Field(f"sqlite:///{VAR_DIR / 'store.db'}", env="XIAOER_STORE_DATABASE_URL")
-    # Rasa server and action server
-    rasa_port: int = Field(5005, env="XIAOER_RASA_PORT")
-    rasa_token: str = Field("", env="XIAOER_RASA_TOKEN")
-    action_port: int = Field(5055, env="XIAOER_ACTION_PORT")
-    # Follow-up engine (xiaoer/followup/settings.py reads the rest of its configuration)
-    followup_port: int = Field(8010, env="XIAOER_FOLLOWUP_PORT")
-    tracker_database_url: str = Field(
-        f"sqlite:///{VAR_DIR / 'tracker.db'}", env="XIAOER_TRACKER_DATABASE_URL"
-    )
+def _sqlite(name: str) -> str:
+    return f"sqlite:///{VAR_DIR / name}"
+
+
+class Section(BaseSettings):
+    """Frozen once read; variable names are case-insensitive."""
 
     class Config:
         case_sensitive = False
+        allow_mutation = False
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+# --- shared pieces ---------------------------------------------------------------------------------
+
+
+class StoreClientSection(Section):
+    """How a client reaches the store's systems (Store API v1)."""
+
+    store_url: str = Field(f"http://127.0.0.1:{DEFAULT_STORE_PORT}", env="XIAOER_STORE_URL")
+    store_token: str = Field("", env="XIAOER_STORE_TOKEN")
+    # Seconds before a store call is abandoned (the buyer then gets an apology, not silence).
+    store_timeout: float = Field(3.0, env="XIAOER_STORE_TIMEOUT", gt=0)
+    # Times are shown to buyers, and days counted, on the store's clock.
+    store_timezone: str = Field("Asia/Shanghai", env="XIAOER_STORE_TIMEZONE")
+
+    @validator("store_url")
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class RasaClientSection(Section):
+    """How a service reaches Rasa's HTTP API and the action server."""
+
+    rasa_port: int = Field(DEFAULT_RASA_PORT, env="XIAOER_RASA_PORT")
+    # Empty: http://127.0.0.1:<rasa_port>.
+    rasa_url: str = Field("", env="XIAOER_RASA_URL")
+    rasa_token: str = Field("", env="XIAOER_RASA_TOKEN")
+    action_port: int = Field(DEFAULT_ACTION_PORT, env="XIAOER_ACTION_PORT")
+    # Empty: http://127.0.0.1:<action_port>.
+    action_url: str = Field("", env="XIAOER_ACTION_URL")
+
+    @root_validator(skip_on_failure=True)
+    def _default_urls(cls, values: dict) -> dict:
+        values["rasa_url"] = (values.get("rasa_url") or f"http://127.0.0.1:{values['rasa_port']}").rstrip("/")
+        values["action_url"] = (
+            values.get("action_url") or f"http://127.0.0.1:{values['action_port']}"
+        ).rstrip("/")
+        return values
+
+
+class TrackerSection(Section):
+    """Where Rasa keeps conversations (the tracker store)."""
+
+    tracker_database_url: str = Field(_sqlite("tracker.db"), env="XIAOER_TRACKER_DATABASE_URL")
+
+
+class KnowledgeSection(Section):
+    """Where the knowledge base and the store vocabulary are read at run time."""
+
+    knowledge_dir: Path = Field(REPO_ROOT / "knowledge", env="XIAOER_KNOWLEDGE_DIR")
+    vocabulary_dir: Path = Field(REPO_ROOT / "vocabulary", env="XIAOER_VOCABULARY_DIR")
+
+
+def _env_name(field) -> str:
+    return str(field.field_info.extra.get("env") or field.name)
+
+
+def _threshold_or_none(value: object, field) -> float | None:
+    """A routing threshold from the environment, or None ("as configured") when it is unusable.
+
+    Rasa must still start when an operator mistypes one: the configured value then stands, and
+    the log says why.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        logger.warning("%s=%r is not a number; using the configured threshold", _env_name(field), value)
+        return None
+    if not 0.0 <= number <= 1.0:
+        logger.warning("%s=%s is outside 0..1; using the configured threshold", _env_name(field), number)
+        return None
+    return number
+
+
+# --- one section per process -------------------------------------------------------------------------
+
+
+class StoreServerSettings(Section):
+    store_host: str = Field("127.0.0.1", env="XIAOER_STORE_HOST")
+    store_port: int = Field(DEFAULT_STORE_PORT, env="XIAOER_STORE_PORT")
+    # The bearer token clients must present.
+    store_token: str = Field("", env="XIAOER_STORE_TOKEN")
+    store_database_url: str = Field(_sqlite("store.db"), env="XIAOER_STORE_DATABASE_URL")
+
+
+class ActionSettings(StoreClientSection, KnowledgeSection):
+    # Orders placed within this many days count as "recent" when no number is given.
+    recent_order_days: int = Field(30, env="XIAOER_RECENT_ORDER_DAYS", ge=1)
+    # The store's promise: paid orders ship within this many hours.
+    ship_within_hours: int = Field(48, env="XIAOER_SHIP_WITHIN_HOURS", ge=1)
+    # Below this response-selector confidence the FAQ answer is not trusted.
+    faq_min_confidence: float = Field(0.3, env="XIAOER_FAQ_MIN_CONFIDENCE")
+
+
+class NluSettings(StoreClientSection, KnowledgeSection):
+    # Seconds to wait for the store's catalogue before a message is parsed with the last known one.
+    catalogue_timeout: float = Field(0.5, env="XIAOER_CATALOGUE_TIMEOUT", gt=0)
+    # After a failed catalogue check, parse without asking for this long.
+    catalogue_retry_after: float = Field(5.0, env="XIAOER_CATALOGUE_RETRY_AFTER", ge=0)
+    # Routing bands; None means "as configured in config.yml".
+    answer_threshold: float | None = Field(None, env="XIAOER_ANSWER_THRESHOLD")
+    suggest_threshold: float | None = Field(None, env="XIAOER_SUGGEST_THRESHOLD")
+
+    _thresholds = validator("answer_threshold", "suggest_threshold", pre=True, allow_reuse=True)(
+        _threshold_or_none
+    )
+
+
+class ChannelSettings(Section):
+    # Origins the web chat may be served from, comma-separated; empty: the console's own origin.
+    chat_origins: str = Field("", env="XIAOER_CHAT_ORIGINS")
+    console_port: int = Field(8100, env="XIAOER_CONSOLE_PORT")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        configured = [o.strip().rstrip("/") for o in self.chat_origins.split(",") if o.strip()]
+        return configured or [
+            f"http://127.0.0.1:{self.console_port}",
+            f"http://localhost:{self.console_port}",
+        ]
+
+
+class FollowupSettings(StoreClientSection, RasaClientSection):
+    database_url: str = Field(_sqlite("followup.db"), env="XIAOER_FOLLOWUP_DATABASE_URL")
+    scenarios_file: Path = Field(REPO_ROOT / "followup.yml", env="XIAOER_FOLLOWUP_SCENARIOS")
+    # A channel that can push to the buyer (socket.io); REST cannot.
+    output_channel: str = Field("socketio", env="XIAOER_FOLLOWUP_OUTPUT_CHANNEL")
+    rasa_timeout: float = Field(10.0, env="XIAOER_FOLLOWUP_RASA_TIMEOUT", gt=0)
+    poll_interval: float = Field(2.0, env="XIAOER_FOLLOWUP_POLL_SECONDS", gt=0)
+    host: str = Field("127.0.0.1", env="XIAOER_FOLLOWUP_HOST")
+    port: int = Field(8010, env="XIAOER_FOLLOWUP_PORT")
+    # "latest": a first start skips the store's past events (no blast of stale notices on install);
+    # "earliest": it replays them.
+    start_from: Literal["latest", "earliest"] = Field("latest", env="XIAOER_FOLLOWUP_START")
+    # Test-only: a file holding seconds to add to the real clock, so an end-to-end test can move the
+    # running engine's time. Unset (the default) in production.
+    test_clock_file: Path | None = Field(None, env="XIAOER_FOLLOWUP_TEST_CLOCK_FILE")
+
+    @validator("test_clock_file", pre=True)
+    def _empty_is_none(cls, value):
+        return value or None
+
+
+class AssistSettings(RasaClientSection, TrackerSection):
+    assist_database_url: str = Field(_sqlite("assist.db"), env="XIAOER_ASSIST_DATABASE_URL")
+    # None means "as trained": the defaults live in config.yml (xiaoer.nlu.routing.RoutingClassifier).
+    answer_threshold: float | None = Field(None, env="XIAOER_ANSWER_THRESHOLD")
+    suggest_threshold: float | None = Field(None, env="XIAOER_SUGGEST_THRESHOLD")
+    store_id: str = Field("haiyue", env="XIAOER_STORE_ID")
+
+    _thresholds = validator("answer_threshold", "suggest_threshold", pre=True, allow_reuse=True)(
+        _threshold_or_none
+    )
+    # Day boundaries of the metrics command follow the store's clock.
+    store_timezone: str = Field("Asia/Shanghai", env="XIAOER_STORE_TIMEZONE")
+    # Seconds before a call to Rasa or the action server is abandoned.
+    assist_timeout: float = Field(10.0, env="XIAOER_ASSIST_TIMEOUT", gt=0)
+
+
+class ConsoleSettings(StoreClientSection, RasaClientSection, TrackerSection):
+    host: str = Field("127.0.0.1", env="XIAOER_CONSOLE_HOST")
+    port: int = Field(8100, env="XIAOER_CONSOLE_PORT")
+    # Conversations served by this deployment belong to this store; agents of other stores see none.
+    store_id: str = Field("haiyue", env="XIAOER_STORE_ID")
+    # Agents, sessions (ours) and the suggestion decision log (xiaoer.assist) share this database.
+    database_url: str = Field(_sqlite("assist.db"), env="XIAOER_ASSIST_DATABASE_URL")
+    # Where the buyer's browser reaches Rasa's socket.io channel (the chat page connects there).
+    chat_socket_url: str = Field("", env="XIAOER_CHAT_SOCKET_URL")
+    session_hours: float = Field(8.0, env="XIAOER_CONSOLE_SESSION_HOURS", gt=0)
+    # Set when served over HTTPS (behind a TLS proxy): cookies then carry the Secure flag.
+    secure_cookies: bool = Field(False, env="XIAOER_CONSOLE_SECURE_COOKIES")
+    # Seconds between polls of the tracker store for live updates.
+    poll_seconds: float = Field(1.0, env="XIAOER_CONSOLE_POLL_SECONDS", gt=0)
+    # `add-agent` reads a new agent's password from here (never argv), else from stdin.
+    agent_password: str = Field("", env="XIAOER_AGENT_PASSWORD")
+
+    @property
+    def socket_url(self) -> str:
+        return (self.chat_socket_url or self.rasa_url).rstrip("/")
+
+
+class RunSettings(StoreClientSection, RasaClientSection, TrackerSection):
+    store_port: int = Field(DEFAULT_STORE_PORT, env="XIAOER_STORE_PORT")
+    followup_port: int = Field(8010, env="XIAOER_FOLLOWUP_PORT")
+    console_port: int = Field(8100, env="XIAOER_CONSOLE_PORT")
+    # Seconds `make run` waits for every process to answer.
+    start_timeout: float = Field(300.0, env="XIAOER_START_TIMEOUT", gt=0)
+    # The console's development agent password (generated into var/dev-tokens.env when unset).
+    dev_agent_password: str = Field("", env="XIAOER_DEV_AGENT_PASSWORD")
+
+
+def from_environment(names: tuple[str, ...]) -> dict[str, str]:
+    """The values of these variables that are set and not empty (the run command's dev secrets)."""
+    import os
+
+    return {name: os.environ[name] for name in names if os.environ.get(name)}

@@ -21,8 +21,9 @@ from xiaoer.nlu.catalogue import (
     CatalogueSource,
     merge_entities,
 )
-from xiaoer.nlu.text import normalize_text
 from xiaoer.store.app import create_app
+from xiaoer.storeapi.client import StoreClient
+from xiaoer.text import normalize_text
 
 TV_65 = {
     "sku": "HY-TV-65E7K",
@@ -236,7 +237,8 @@ def put(url: str, token: str, product: dict) -> None:
 def test_a_put_product_is_known_at_the_next_check_and_unchanged_costs_a_304(live_store) -> None:
     url, token = live_store
     session = CountingSession(token)
-    source = CatalogueSource(CatalogueSettings(url, token, 2.0, 60.0), session)
+    settings = CatalogueSettings(url, token, 2.0, 60.0)
+    source = CatalogueSource(settings, StoreClient(url, token, settings.timeout, session, read_attempts=1))
     put(url, token, TV_65)
     assert set(source.current().products) == {"HY-TV-65E7K"}
     assert source.current() is source.current()
@@ -253,7 +255,10 @@ def test_store_down_keeps_the_last_catalogue_and_waits_before_asking_again(tmp_p
     with serve(app) as url:
         put(url, token, TV_65)
         session = CountingSession(token)
-        source = CatalogueSource(CatalogueSettings(url, token, 1.0, 0.3), session)
+        settings = CatalogueSettings(url, token, 1.0, 0.3)
+        source = CatalogueSource(
+            settings, StoreClient(url, token, settings.timeout, session, read_attempts=1)
+        )
         known = source.current()
         assert "HY-TV-65E7K" in known.products
     started = time.monotonic()
@@ -285,7 +290,7 @@ def test_component_reads_env_and_never_asks_at_construction(monkeypatch) -> None
     component = CatalogueEntityExtractor.create({}, None, None, None)
     settings = component.source.settings
     assert settings == CatalogueSettings(f"http://127.0.0.1:{port}", "secret", 0.2, 5.0)
-    assert component.source._session is None  # nothing opened yet
+    assert component.source._client is None  # nothing opened yet
 
 
 def test_attribute_words_count_only_in_product_questions() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -13,7 +12,9 @@ from typing import Any, Callable, Sequence
 from xiaoer.evaluation import metrics
 from xiaoer.evaluation.baseline import TfidfFaqMatcher, baseline_top_k
 from xiaoer.evaluation.heldout import HeldoutMessage
-from xiaoer.evaluation.text import find_overlaps, knowledge_questions, overlap_key, training_examples
+from xiaoer.evaluation.overlap import find_overlaps, knowledge_questions, training_examples
+from xiaoer.settings import NluSettings
+from xiaoer.text import letters_key
 
 ANSWER_THRESHOLD_ENV = "XIAOER_ANSWER_THRESHOLD"
 SWEEP = (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -62,8 +63,9 @@ def threshold_from_schema(predict_schema) -> tuple[float | None, str]:
     for name, node in predict_schema.nodes.items():
         config = node.config or {}
         if "answer_threshold" in config:
-            if os.environ.get(ANSWER_THRESHOLD_ENV):
-                return float(os.environ[ANSWER_THRESHOLD_ENV]), f"{ANSWER_THRESHOLD_ENV}"
+            override = NluSettings().answer_threshold
+            if override is not None:
+                return override, ANSWER_THRESHOLD_ENV
             return float(config["answer_threshold"]), f"{name}.answer_threshold in the model"
     for name, node in predict_schema.nodes.items():
         if getattr(node.uses, "__name__", "") == "FallbackClassifier":
@@ -95,7 +97,7 @@ def _duplicates(messages: Sequence[HeldoutMessage]) -> list[dict]:
     seen: dict[str, list[str]] = defaultdict(list)
     first_text: dict[str, str] = {}
     for m in messages:
-        key = overlap_key(m.text)
+        key = letters_key(m.text)
         seen[key].append(m.source)
         first_text.setdefault(key, m.text)
     return [{"text": first_text[k], "sources": v} for k, v in seen.items() if len(v) > 1]

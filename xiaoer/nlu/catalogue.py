@@ -1,11 +1,11 @@
 """The live catalogue in NLU: product and attribute mentions, matched against the store's products.
 
-CatalogueIndex matches normalised text (xiaoer.nlu.text) against product aliases:
+CatalogueIndex matches normalised text (xiaoer.text) against product aliases:
   exact       an alias anywhere in the text, spaces ignored ("我想问下65E7K的", "E7K65寸");
   parts       an alias's model parts in another order or with words between ("65寸的E7K");
   typo        one character off a long model number ("BCD-536WFK1DPU").
 CatalogueSource keeps the index current: before each message it asks the store whether the
-catalogue changed (GET /api/products with If-None-Match, a 304 when not), so a product PUT into
+catalogue changed (StoreClient.catalogue: GET /api/products with If-None-Match, a 304 when not), so a product PUT into
 the store is recognised in the very next message. When the store is down, slow, or absent (during
 `rasa train`/`rasa test`) the last known catalogue is used, or none: then the trained lookup table
 and DIET's entities stand. CatalogueEntityExtractor is the Rasa component doing both.
@@ -14,14 +14,12 @@ and DIET's entities stand. CatalogueEntityExtractor is the Rasa component doing 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Tuple
 
-import requests
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -37,7 +35,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from xiaoer.nlu import attributes
-from xiaoer.nlu.text import normalize_text
+from xiaoer.settings import NluSettings
+from xiaoer.storeapi.client import StoreClient, StoreUnavailable
+from xiaoer.text import normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -219,21 +219,21 @@ class CatalogueSettings:
     retry_after: float
 
     @classmethod
-    def from_env(cls) -> CatalogueSettings:
+    def from_settings(cls, settings: NluSettings) -> CatalogueSettings:
         return cls(
-            store_url=os.environ.get("XIAOER_STORE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            store_token=os.environ.get("XIAOER_STORE_TOKEN", ""),
-            timeout=float(os.environ.get("XIAOER_CATALOGUE_TIMEOUT", "0.5")),
-            retry_after=float(os.environ.get("XIAOER_CATALOGUE_RETRY_AFTER", "5")),
+            store_url=settings.store_url,
+            store_token=settings.store_token,
+            timeout=settings.catalogue_timeout,
+            retry_after=settings.catalogue_retry_after,
         )
 
 
 class CatalogueSource:
     """The store's current catalogue, re-read only when its ETag changes."""
 
-    def __init__(self, settings: CatalogueSettings, session: requests.Session | None = None):
+    def __init__(self, settings: CatalogueSettings, client: StoreClient | None = None):
         self.settings = settings
-        self._session = session
+        self._client = client
         self._etag: str | None = None
         self._index: CatalogueIndex | None = None
         self._down_until = 0.0
@@ -245,7 +245,7 @@ class CatalogueSource:
             if time.monotonic() >= self._down_until:
                 try:
                     self._refresh()
-                except (requests.RequestException, ValueError) as exc:
+                except StoreUnavailable as exc:
                     if self._down_until == 0.0 or self._index is None:
                         logger.warning("catalogue check failed, using the last known one: %s", exc)
                     self._down_until = time.monotonic() + self.settings.retry_after
@@ -254,24 +254,16 @@ class CatalogueSource:
             return self._index
 
     def _refresh(self) -> None:
-        if self._session is None:
-            self._session = requests.Session()
-            self._session.headers["Authorization"] = f"Bearer {self.settings.store_token}"
-        headers = {"If-None-Match": self._etag} if self._etag and self._index else {}
-        response = self._session.get(
-            f"{self.settings.store_url}/api/products",
-            headers=headers,
-            timeout=self.settings.timeout,
-        )
-        if response.status_code == 304:
+        if self._client is None:
+            # One attempt: a parse waits for the store no longer than the timeout.
+            self._client = StoreClient(
+                self.settings.store_url, self.settings.store_token, self.settings.timeout, read_attempts=1
+            )
+        answer = self._client.catalogue(self._etag if self._index is not None else None)
+        if answer.products is None:
             return
-        if response.status_code != 200:
-            raise ValueError(f"GET /api/products: HTTP {response.status_code}")
-        products = response.json()
-        if not isinstance(products, list):
-            raise ValueError("GET /api/products: not a list")
-        self._index = CatalogueIndex(p for p in products if isinstance(p, dict))
-        self._etag = response.headers.get("ETag")
+        self._index = CatalogueIndex(answer.products)
+        self._etag = answer.etag
         logger.info("catalogue loaded: %d products", len(self._index))
 
 
@@ -392,7 +384,7 @@ class CatalogueEntityExtractor(GraphComponent):
         execution_context: ExecutionContext,
     ) -> CatalogueEntityExtractor:
         # Settings only: the store is first asked when a message arrives, never while training.
-        return cls(CatalogueSource(CatalogueSettings.from_env()))
+        return cls(CatalogueSource(CatalogueSettings.from_settings(NluSettings())))
 
     def process(self, messages: List[Message]) -> List[Message]:
         index = self.source.current() if messages else None

@@ -17,7 +17,6 @@ the ranking is re-ordered. The selector's own ranking stays under
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Dict, List, Type
 
@@ -40,11 +39,10 @@ from rasa.shared.nlu.training_data.message import Message
 from xiaoer.knowledge.lexical import LexicalMatcher
 from xiaoer.knowledge.model import Knowledge
 from xiaoer.knowledge.repository import KnowledgeRepository
+from xiaoer.settings import NluSettings
 
 logger = logging.getLogger(__name__)
 
-KNOWLEDGE_DIR_ENV = "XIAOER_KNOWLEDGE_DIR"
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 SELECTOR_RANKING_KEY = "selector_ranking"
 RANKING_LENGTH = 10
 DEFAULT_SELECTOR = RESPONSE_SELECTOR_DEFAULT_INTENT
@@ -144,9 +142,7 @@ class FaqRanker(GraphComponent):
     def __init__(self, config: Dict[str, Any], repository: KnowledgeRepository | None = None) -> None:
         weight = float(config.get("selector_weight", 0.5))
         self.selector_weight = min(1.0, max(0.0, weight))
-        directory = (
-            config.get("knowledge_dir") or os.environ.get(KNOWLEDGE_DIR_ENV) or str(DEFAULT_KNOWLEDGE_DIR)
-        )
+        directory = config.get("knowledge_dir") or NluSettings().knowledge_dir
         self.repository = repository or KnowledgeRepository(Path(directory))
         self._index: LexicalIndex | None = None
         self._indexed: Knowledge | None = None

@@ -24,7 +24,6 @@ a store tunes them by restarting Rasa, without retraining.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Dict, List, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -42,29 +41,21 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from xiaoer.nlu.text import has_content
+from xiaoer.settings import NluSettings
+from xiaoer.text import has_content
 
 logger = logging.getLogger(__name__)
 
 ROUTING_KEY = "routing"
 ANSWER, SUGGEST, HANDOVER, UNCLEAR = "answer", "suggest", "handover", "unclear"
+# Operators move the bands without retraining (read at model load, see xiaoer.settings).
 ANSWER_ENV = "XIAOER_ANSWER_THRESHOLD"
 SUGGEST_ENV = "XIAOER_SUGGEST_THRESHOLD"
 
 
-def _threshold(env_name: str, configured: float) -> float:
-    raw = os.environ.get(env_name, "").strip()
-    if not raw:
-        return float(configured)
-    try:
-        value = float(raw)
-    except ValueError:
-        logger.warning("%s=%r is not a number; using %s from config.yml", env_name, raw, configured)
-        return float(configured)
-    if not 0.0 <= value <= 1.0:
-        logger.warning("%s=%s is outside 0..1; using %s from config.yml", env_name, value, configured)
-        return float(configured)
-    return value
+def _threshold(override: float | None, configured: float) -> float:
+    """The environment's threshold when it set a usable one (xiaoer.settings), else config.yml's."""
+    return float(configured) if override is None else override
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -79,11 +70,12 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         defaults = self.get_default_config()
+        overrides = NluSettings()
         self.answer_threshold = _threshold(
-            ANSWER_ENV, config.get("answer_threshold", defaults["answer_threshold"])
+            overrides.answer_threshold, config.get("answer_threshold", defaults["answer_threshold"])
         )
         self.suggest_threshold = _threshold(
-            SUGGEST_ENV, config.get("suggest_threshold", defaults["suggest_threshold"])
+            overrides.suggest_threshold, config.get("suggest_threshold", defaults["suggest_threshold"])
         )
         if self.suggest_threshold > self.answer_threshold:
             # A suggest threshold above the answer threshold would leave no middle band.
