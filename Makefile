@@ -27,9 +27,10 @@ knowledge: setup ## Build data/nlu/faq from knowledge/
 validate: setup ## Check domain, stories, rules and NLU data for mistakes
 	@$(BIN)/python scripts/validate_data.py
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, and the import rules between layers (docs/architecture.md)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/lint-imports --no-cache
 
 format: setup ## ruff fix and format
 	@$(BIN)/ruff check --fix .

@@ -12,6 +12,7 @@ bash scripts/setup.sh --test
 step "lint"
 $BIN/ruff check .
 $BIN/ruff format --check .
+$BIN/lint-imports --no-cache
 
 step "rasa data validate"
 $BIN/python scripts/validate_data.py
