@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from xiaoer.datafiles import NodeReader, Problem
 from xiaoer.settings import REPO_ROOT, KnowledgeSection
 from xiaoer.text import compact
 
@@ -49,18 +49,6 @@ class Vocabulary:
         return tuple(sorted({name for _, names in self.attributes for name in names}))
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a vocabulary file, where it is and why."""
-
-    path: str
-    line: int  # 1-based; 0 when the problem is the whole file
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}" if self.line else f"{self.path}: {self.reason}"
-
-
 class VocabularyError(Exception):
     """The vocabulary files cannot be used as they are."""
 
@@ -69,21 +57,15 @@ class VocabularyError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Reader:
+class _Reader(NodeReader):
     """One file: a mapping with a single top-level key whose value maps a name to a list of texts."""
 
     def __init__(self, path: Path, label: str, section: str, key_what: str, value_what: str) -> None:
-        self.path = path
-        self.label = label
+        super().__init__(path, label)
         self.section = section
         self.key_what = key_what  # "word" / "category"
         self.value_what = value_what  # "display name" / "word"
-        self.problems: List[Problem] = []
         self.lines: Dict[str, int] = {}  # key → line: where read() reports a shared word
-
-    def fail(self, node: Node | None, reason: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 0
-        self.problems.append(Problem(self.label, line, reason))
 
     def text(self, node: Node, what: str) -> str | None:
         """A non-empty string scalar; YAML's 12, yes or null are not text here."""
@@ -97,22 +79,8 @@ class _Reader:
         return str(node.value)
 
     def read(self) -> Pairs | None:
-        try:
-            source = self.path.read_text(encoding="utf-8")
-            root = yaml.compose(source, Loader=yaml.SafeLoader)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(self.label, 0, f"cannot read the file: {exc}"))
-            return None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            self.problems.append(Problem(self.label, line, f"not valid YAML: {exc.problem}"))
-            return None
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(self.label, 0, f"not valid YAML: {exc}"))
-            return None
+        root = self.compose()
         if root is None:
-            self.problems.append(Problem(self.label, 0, "the file is empty"))
             return None
         if not isinstance(root, MappingNode):
             self.fail(root, f"the file must be a mapping with one key, {self.section!r}")

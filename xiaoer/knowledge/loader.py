@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from xiaoer.datafiles import NodeReader
 from xiaoer.knowledge.model import (
     PLACEHOLDER,
     PLACEHOLDERS,
@@ -44,16 +44,7 @@ STYLE_FIELDS: Dict[str, Dict[str, bool]] = {
 URL_FIELDS = ("image_url", "video_url", "poster_url")
 
 
-class _Reader:
-    def __init__(self, path: Path, label: str) -> None:
-        self.path = path
-        self.label = label
-        self.problems: List[Problem] = []
-
-    def fail(self, node: Node | None, reason: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 0
-        self.problems.append(Problem(self.label, line, reason))
-
+class _Reader(NodeReader):
     # --- node helpers ---------------------------------------------------------------------------
 
     def mapping(self, node: Node, what: str, keys: Dict[str, bool]) -> Dict[str, Tuple[Node, Node]] | None:
@@ -120,23 +111,8 @@ class _Reader:
     # --- the file -------------------------------------------------------------------------------
 
     def read(self) -> Category | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(self.label, 0, f"cannot read the file: {exc}"))
-            return None
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            self.problems.append(Problem(self.label, line, f"not valid YAML: {exc.problem or exc}"))
-            return None
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(self.label, 0, f"not valid YAML: {exc}"))
-            return None
+        root = self.compose()
         if root is None:
-            self.problems.append(Problem(self.label, 0, "the file is empty"))
             return None
         fields = self.mapping(root, "the file", FILE_KEYS)
         if fields is None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Tuple
 
+from xiaoer.datafiles import Problem
 from xiaoer.text import spelling_key
 
 STYLES = ("text", "folded", "image", "video", "screenshot", "multi")
@@ -20,18 +21,6 @@ ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
 def normalise(text: str) -> str:
     """The form duplicates are compared in: annotations dropped, then xiaoer.text.spelling_key."""
     return spelling_key(ANNOTATION.sub(r"\1", text or ""))
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a knowledge file, where it is and why."""
-
-    path: str
-    line: int  # 1-based; 0 when the problem is the whole file
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}" if self.line else f"{self.path}: {self.reason}"
 
 
 class KnowledgeError(Exception):
