@@ -53,7 +53,7 @@ class ActionFaq(StoreAction):
         selection = selected(ctx.tracker.latest_message or {}, ctx.intent)
         entry = knowledge.entry(selection["key"]) if selection["key"] else None
         if entry is None or selection["confidence"] < ctx.settings.faq_min_confidence:
-            logger.info("action_faq: no confident entry for %r: %s", ctx.text, selection)
+            logger.debug("action_faq: no confident entry for %r: %s", ctx.text, selection)
             offer_choices(ctx, knowledge, selection["ranking"])
             return
         facts = Facts()

@@ -88,7 +88,7 @@ class DecisionLog:
             if self._engine is None:
                 url = make_url(self.database_url)
                 if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
-                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                    Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 engine = create_engine(self.database_url, future=True)
                 metadata.create_all(engine)
                 self._engine = engine

@@ -123,7 +123,7 @@ def make_engine(database_url: str) -> Engine:
         raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
     if url.database in (None, "", ":memory:"):
         raise ValueError("the follow-up engine needs a SQLite file (its threads share it)")
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    Path(url.database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -5,6 +5,9 @@ The catalogue's attribute keys are Chinese display names ("屏幕尺寸", "能�
 actions map buyer words through the store vocabulary (vocabulary/attributes.yml and
 categories.yml, read by xiaoer.vocabulary), compared in xiaoer.text.compact form; attribute names
 the live catalogue has beyond the vocabulary are words for themselves.
+
+Every lookup here is linear in the text: buyers (and abusers) send messages of any length, and a
+message of 200,000 characters once took 15 s in the matcher (docs/nlu-text.md, "Long messages").
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from typing import Dict, Iterable, List, NamedTuple, Tuple
 
 from xiaoer import vocabulary
+from xiaoer.nlu.matching import WordAutomaton
 from xiaoer.text import compact
 from xiaoer.vocabulary import Vocabulary
 
@@ -28,6 +32,7 @@ class _Tables(NamedTuple):
     by_word: Dict[str, Tuple[str, ...]]
     categories: Words  # (category, its words in compact form), in file order
     display_names: Tuple[str, ...]
+    automaton: WordAutomaton  # finds `words`, indexed as they are
 
 
 def _tables() -> _Tables:
@@ -46,7 +51,8 @@ def _tables_of(vocab: Vocabulary) -> _Tables:
         entry += [n for n in names if n not in entry]
     words = tuple(sorted(((w, tuple(n)) for w, n in table.items()), key=lambda p: -len(p[0])))
     categories = tuple((category, tuple(map(compact, ws))) for category, ws in vocab.categories)
-    return _Tables(words, dict(words), categories, vocab.display_names)
+    automaton = WordAutomaton([word for word, _ in words])
+    return _Tables(words, dict(words), categories, vocab.display_names, automaton)
 
 
 def display_names() -> List[str]:
@@ -66,17 +72,28 @@ def candidates(asked: str) -> List[str]:
     return names
 
 
-def _words_with(extra_names: Iterable[str]) -> Words:
-    """The word table plus display names only the live catalogue has ("待机功耗" of a new product)."""
+def _words_with(extra_names: Iterable[str]) -> Tuple[Words, WordAutomaton]:
+    """The word table plus display names only the live catalogue has ("待机功耗" of a new product),
+    longest first (equally long ones in table order, then in the order given), and their automaton."""
     tables = _tables()
-    extra = {}
+    extra = tuple(extra_names)
+    if not extra:
+        return tables.words, tables.automaton
+    return _extended(tables.words, extra)
+
+
+@functools.lru_cache(maxsize=16)
+def _extended(table_words: Words, extra_names: Tuple[str, ...]) -> Tuple[Words, WordAutomaton]:
+    # The live catalogue's new names change rarely: one automaton per list of them, the last few
+    # kept. A list, not a set: which of two equally long overlapping words wins follows its order.
+    by_word = dict(table_words)
+    extra: Dict[str, Tuple[str, ...]] = {}
     for name in extra_names:
         word = compact(name)
-        if word and word not in tables.by_word:
+        if word and word not in by_word:
             extra[word] = (name,)
-    if not extra:
-        return tables.words
-    return tuple(sorted((*tables.words, *extra.items()), key=lambda p: -len(p[0])))
+    words = tuple(sorted((*table_words, *extra.items()), key=lambda p: -len(p[0])))
+    return words, WordAutomaton([word for word, _ in words])
 
 
 def meanings(word: str) -> Tuple[str, ...]:
@@ -102,6 +119,11 @@ _QUESTION_AFTER = re.compile(
 )
 
 
+# Both patterns look at most 7 characters past a name ("的" + 3 + "是什么"): the rest of the text
+# is never copied for them.
+_AFTER_WINDOW = 16
+
+
 def asked_names(text: str, names: Iterable[str]) -> List[str]:
     """Of these attribute names, the ones the text asks about, longest first."""
     folded = compact(text)
@@ -110,7 +132,7 @@ def asked_names(text: str, names: Iterable[str]) -> List[str]:
         word = compact(name)
         start = folded.find(word) if word else -1
         while start >= 0:
-            after = folded[start + len(word) :]
+            after = folded[start + len(word) : start + len(word) + _AFTER_WINDOW]
             if not _DESCRIBES.match(after) and _QUESTION_AFTER.match(after):
                 asked.append(str(name))
                 break
@@ -123,18 +145,27 @@ def find_mentions(text: str, extra_names: Iterable[str] = ()) -> List[Tuple[int,
 
     `extra_names` are attribute names from the live catalogue, each a word for itself.
     Longest words win and never overlap; touching words meaning the same ("几级"+"能效") merge.
+    One pass of the word automaton finds every occurrence; words are then taken longest first
+    (equally long ones in table order), each left to right as repeated `str.find` meets them, where
+    no character is taken yet: linear in the text for a given vocabulary.
     """
+    words, automaton = _words_with(extra_names)
+    occupied = bytearray(len(text))  # 1 where a taken word is
     taken: List[Tuple[int, int, Tuple[str, ...]]] = []
-    for word, names in _words_with(extra_names):
-        start = text.find(word)
-        while start >= 0:
-            end = start + len(word)
-            free = all(end <= s or start >= e for s, e, _ in taken)
-            if free and (len(word) > 1 or QUESTION_PREFIX.search(text[:start])):
-                taken.append((start, end, names))
-            start = text.find(word, end)
+    for (word, names), starts in zip(words, automaton.nonoverlapping_starts(text), strict=True):
+        length = len(word)
+        for start in starts:
+            end = start + length
+            if occupied.find(1, start, end) >= 0:
+                continue
+            # The prefix pattern ends the text before the word; it needs at most "多少\n".
+            if length == 1 and not QUESTION_PREFIX.search(text[max(0, start - 3) : start]):
+                continue
+            occupied[start:end] = b"\x01" * length
+            taken.append((start, end, names))
+    taken.sort()
     merged: List[Tuple[int, int, Tuple[str, ...]]] = []
-    for start, end, names in sorted(taken):
+    for start, end, names in taken:
         if merged and merged[-1][1] == start and set(merged[-1][2]) & set(names):
             last = merged.pop()
             shared = tuple(n for n in last[2] if n in names)

@@ -15,7 +15,12 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine.url import make_url
 
+from xiaoer import logmask
 from xiaoer.settings import TrackerSection
+
+# The Rasa server imports this module at start (endpoints.yml), after configuring its logging:
+# from here on its log records have buyers' phone numbers and addresses masked.
+logmask.install()
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -32,7 +37,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         dialect = url.drivername
         if dialect.startswith("sqlite"):
             if url.database:
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         super().__init__(
             domain=domain,
             dialect=dialect,

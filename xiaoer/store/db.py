@@ -164,7 +164,7 @@ def make_engine(database_url: str) -> Engine:
     if url.database in (None, "", ":memory:"):
         # Each of the server's threads would get a database of its own.
         raise ValueError("an in-memory SQLite database cannot serve the store; give a file path")
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    Path(url.database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = create_engine(
         url,
         json_serializer=serializer,
