@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import requests
 import uvicorn
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    insert,
+)
 
 from tests.actions.fake_store import ALICE, FakeStore
 from tests.support import free_port
 from xiaoer.assist.decisions import DecisionLog
 from xiaoer.assist.suggest import Suggestion
 from xiaoer.console.app import create_app
-from xiaoer.console.auth import AgentStore
+from xiaoer.console.auth import AgentStore, hash_password, utcnow
 from xiaoer.console.service import ConsoleService
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.settings import ConsoleSettings
@@ -146,12 +159,16 @@ class Console:
     agents: AgentStore
     tracker_db: Path
 
-    def login(self, login: str = "alice", password: str = PASSWORD):
-        page = self.client.get("/login")
+    def login(self, login: str = "alice", password: str = PASSWORD, address: str | None = None):
+        """Log in through the form; `address` stands for another client (X-Forwarded-For, which
+        the server believes from loopback only)."""
+        headers = {"X-Forwarded-For": address} if address else {}
+        page = self.client.get("/login", headers=headers)
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         return self.client.post(
             "/login",
             data={"login": login, "password": password, "csrf_token": token},
+            headers=headers,
         )
 
     def csrf(self) -> str:
@@ -165,7 +182,18 @@ def console_server():
     app = create_app(None)  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, ws="none", log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            ws="none",
+            log_level="warning",
+            lifespan="off",
+            # As `python -m xiaoer.console` serves: X-Forwarded-For believed from loopback only
+            # (tests stand in for other client addresses with it).
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1,::1",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -179,14 +207,24 @@ def console_server():
 
 
 @pytest.fixture()
-def console(tmp_path: Path, console_server) -> Console:
+def console_overrides() -> Dict[str, Any]:
+    """ConsoleSettings for the `console` fixture beyond the defaults; a test module overrides
+    this fixture to run with, say, small login limits."""
+    return {}
+
+
+@pytest.fixture()
+def console(tmp_path: Path, console_server, console_overrides: Dict[str, Any]) -> Console:
     tracker_db = tmp_path / "tracker.db"
     settings = ConsoleSettings(
-        store_id="haiyue",
-        database_url=f"sqlite:///{tmp_path / 'assist.db'}",
-        tracker_database_url=f"sqlite:///{tracker_db}",
-        rasa_url="http://127.0.0.1:9",
-        poll_seconds=0.05,
+        **{
+            "store_id": "haiyue",
+            "database_url": f"sqlite:///{tmp_path / 'assist.db'}",
+            "tracker_database_url": f"sqlite:///{tracker_db}",
+            "rasa_url": "http://127.0.0.1:9",
+            "poll_seconds": 0.05,
+            **console_overrides,
+        }
     )
     agents = AgentStore(settings.database_url)
     agents.add_agent("haiyue", "alice", PASSWORD)
@@ -215,6 +253,94 @@ def console(tmp_path: Path, console_server) -> Console:
     app.state.service = service
     with Client(base_url) as client:
         yield Console(client, service, rasa, suggester, decisions, store, agents, tracker_db)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A throwaway Redis (Debian's redis-server) on 127.0.0.1, nothing saved, stopped at the end."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        pytest.fail("redis-server not found: install Debian's redis-server (scripts/setup.sh --test)")
+    port, workdir = free_port(), tmp_path_factory.mktemp("redis")
+    log = workdir / "redis.log"
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--logfile", str(log)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                text = log.read_text() if log.exists() else ""
+                pytest.fail(f"redis-server did not start:\n{text}", pytrace=False)
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- an agent database of the first release (before `disabled`) -------------------------------
+
+
+def old_agents_table(metadata: MetaData) -> Table:
+    """console_agents as the first release created it, before `disabled`."""
+    return Table(
+        "console_agents",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("store_id", String(64), nullable=False),
+        Column("login", String(64), nullable=False),
+        Column("password_hash", String(255), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        UniqueConstraint("login", name="uq_console_agents_login"),
+    )
+
+
+def database_of_the_first_release(database_url: str) -> None:
+    engine = create_engine(database_url, future=True)
+    metadata = MetaData()
+    table = old_agents_table(metadata)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(table).values(
+                store_id="haiyue", login="alice", password_hash=hash_password(PASSWORD), created_at=utcnow()
+            )
+        )
+    engine.dispose()
+
+
+def check_upgraded(database_url: str) -> None:
+    """An agent store opened on an old database adds the column; agents stay enabled."""
+    agents = AgentStore(database_url)
+    agent = agents.authenticate("alice", PASSWORD)
+    assert agent is not None and not agents.is_disabled("alice")
+    session = agents.open_session(agent)
+    assert agents.set_disabled("alice") == 1
+    assert agents.session(session.token) is None and agents.authenticate("alice", PASSWORD) is None
+    # A second process opening the same database finds the column there.
+    again = AgentStore(database_url)
+    assert again.is_disabled("alice")
+    again.set_disabled("alice", False)
+    assert again.authenticate("alice", PASSWORD) == agent
+    agents.engine.dispose()
+    again.engine.dispose()
 
 
 # A real PostgreSQL on loopback, shared with the store backend's suite.

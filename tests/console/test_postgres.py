@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.console.conftest import PASSWORD, XSS, waiting_conversation
+from tests.console.conftest import (
+    PASSWORD,
+    XSS,
+    check_upgraded,
+    database_of_the_first_release,
+    waiting_conversation,
+)
 from xiaoer.console.auth import AgentStore, utcnow
 from xiaoer.rasa_ext.trackers import TrackerReader
 
@@ -34,6 +40,24 @@ def test_agents_and_sessions_on_postgresql(database: str) -> None:
     session = agents.open_session(agent)
     assert agents.session(session.token).agent == agent
     assert agents.session(session.token, now=utcnow() + timedelta(minutes=11)) is None
+
+
+def test_disabling_an_agent_on_postgresql(database: str) -> None:
+    agents = AgentStore(database)
+    agent = agents.add_agent("haiyue", "alice", PASSWORD)
+    first, second = agents.open_session(agent), agents.open_session(agent)
+    assert agents.set_disabled("alice") == 2
+    assert agents.session(first.token) is None and agents.session(second.token) is None
+    assert agents.authenticate("alice", PASSWORD) is None
+    with pytest.raises(KeyError):
+        agents.set_disabled("nobody")
+    agents.set_disabled("alice", False)
+    assert agents.authenticate("alice", PASSWORD) == agent
+
+
+def test_a_postgresql_database_of_the_first_release_gets_the_disabled_column(database: str) -> None:
+    database_of_the_first_release(database)
+    check_upgraded(database)
 
 
 def test_queue_and_transcript_from_a_postgresql_tracker_store(database: str) -> None:

@@ -1,4 +1,5 @@
-"""`python -m xiaoer.console` serves the console; `... add-agent --store S --login L` adds an agent.
+"""`python -m xiaoer.console` serves the console; `... add-agent --store S --login L` adds an agent;
+`... disable-agent --login L` logs an agent out everywhere and refuses its logins, `enable-agent` undoes it.
 
 The password of a new agent comes from XIAOER_AGENT_PASSWORD or stdin, never from argv
 (other users of the machine can read a process's arguments).
@@ -10,6 +11,7 @@ import argparse
 import getpass
 import sys
 
+from xiaoer import logmask
 from xiaoer.settings import ConsoleSettings
 
 
@@ -20,7 +22,16 @@ def serve(settings: ConsoleSettings) -> None:
     from xiaoer.console.bootstrap import build_service
 
     # ws="none": SSE needs no websockets, and Rasa's pinned websockets lacks what uvicorn imports.
-    uvicorn.run(create_app(build_service(settings)), host=settings.host, port=settings.port, ws="none")
+    # X-Forwarded-For is believed from loopback only (a proxy on this machine), never from clients:
+    # the client address is what login attempts are counted by.
+    uvicorn.run(
+        create_app(build_service(settings)),
+        host=settings.host,
+        port=settings.port,
+        ws="none",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1,::1",
+    )
 
 
 def read_password(settings: ConsoleSettings) -> str:
@@ -50,17 +61,37 @@ def add_agent(settings: ConsoleSettings, store: str, login: str) -> None:
     print(f"xiaoer.console: agent {agent.login} of store {agent.store_id} added")
 
 
+def set_disabled(settings: ConsoleSettings, login: str, disabled: bool) -> None:
+    from xiaoer.console.bootstrap import agent_store
+
+    try:
+        closed = agent_store(settings).set_disabled(login.strip(), disabled)
+    except KeyError:
+        raise SystemExit(f"xiaoer.console: no agent {login.strip()!r}") from None
+    if disabled:
+        print(f"xiaoer.console: agent {login.strip()} disabled; {closed} open session(s) closed")
+    else:
+        print(f"xiaoer.console: agent {login.strip()} enabled")
+
+
 def main(argv: list[str] | None = None) -> None:
+    logmask.install()  # buyers' phones and addresses never reach the log unmasked
     parser = argparse.ArgumentParser(prog="python -m xiaoer.console")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve the console (the default)")
     add = commands.add_parser("add-agent", help="add an agent; password from XIAOER_AGENT_PASSWORD or stdin")
     add.add_argument("--store", required=True)
     add.add_argument("--login", required=True)
+    disable = commands.add_parser("disable-agent", help="log an agent out everywhere and refuse its logins")
+    disable.add_argument("--login", required=True)
+    enable = commands.add_parser("enable-agent", help="let a disabled agent log in again")
+    enable.add_argument("--login", required=True)
     args = parser.parse_args(argv)
     settings = ConsoleSettings()
     if args.command == "add-agent":
         add_agent(settings, args.store, args.login)
+    elif args.command in ("disable-agent", "enable-agent"):
+        set_disabled(settings, args.login, disabled=args.command == "disable-agent")
     else:
         serve(settings)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -22,12 +24,15 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     delete,
+    false,
     insert,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.schema import CreateColumn
 
 metadata = MetaData()
 
@@ -39,8 +44,13 @@ agents_table = Table(
     Column("login", String(64), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A disabled agent cannot log in and has no open session (`disable-agent`).
+    Column("disabled", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("login", name="uq_console_agents_login"),
 )
+
+# Columns added after the first release: created on an existing table when missing.
+ADDED_COLUMNS = {agents_table: ("disabled",)}
 
 sessions_table = Table(
     "console_sessions",
@@ -88,6 +98,13 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(digest, expected)
 
 
+@functools.cache
+def dummy_hash() -> str:
+    """A hash no password matches, made once with the real parameters: an unknown or disabled
+    login is checked against it, so it costs the same scrypt as a wrong password for a real one."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -111,6 +128,25 @@ class AgentExists(Exception):
     pass
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """create_all() makes missing tables only; a database from an earlier version gets the
+    columns added since (ALTER TABLE … ADD COLUMN, on SQLite and PostgreSQL alike)."""
+    for table, names in ADDED_COLUMNS.items():
+        present = {column["name"] for column in inspect(engine).get_columns(table.name)}
+        for name in names:
+            if name in present:
+                continue
+            ddl = CreateColumn(table.c[name]).compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+            except DBAPIError:
+                # Another process starting at the same moment may have added it first.
+                again = {column["name"] for column in inspect(engine).get_columns(table.name)}
+                if name not in again:
+                    raise
+
+
 class AgentStore:
     """The console's agents and their sessions. Tables are created on first use, not at import."""
 
@@ -126,9 +162,12 @@ class AgentStore:
             if self._engine is None:
                 url = make_url(self.database_url)
                 if url.drivername.startswith("sqlite") and url.database:
-                    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                    Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 engine = create_engine(self.database_url, future=True, pool_pre_ping=True)
                 metadata.create_all(engine)
+                _add_missing_columns(engine)
+                # Made now rather than at the first unknown login, which would take twice as long.
+                dummy_hash()
                 self._engine = engine
             return self._engine
 
@@ -177,15 +216,39 @@ class AgentStore:
         return Agent(row.id, row.store_id, row.login) if row else None
 
     def authenticate(self, login: str, password: str) -> Agent | None:
+        """The agent, or None for a wrong password, an unknown login or a disabled agent alike.
+
+        Every path computes exactly one scrypt hash (unknown and disabled logins against
+        `dummy_hash()`), so the time taken does not tell which logins exist.
+        """
         with self.engine.connect() as conn:
             row = conn.execute(select(agents_table).where(agents_table.c.login == login)).first()
-        if row is None:
-            # Spend the same time as a real check, so timing does not tell which logins exist.
-            verify_password(password, hash_password("not-a-real-password", salt=b"\0" * 16))
+        if row is None or row.disabled:
+            verify_password(password, dummy_hash())
             return None
         if not verify_password(password, row.password_hash):
             return None
         return Agent(row.id, row.store_id, row.login)
+
+    def set_disabled(self, login: str, disabled: bool = True) -> int:
+        """Disable (or enable) an agent. Disabling closes all of the agent's sessions at once;
+        returns how many were open. KeyError for an unknown login."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(agents_table.c.id).where(agents_table.c.login == login)).first()
+            if row is None:
+                raise KeyError(login)
+            conn.execute(update(agents_table).where(agents_table.c.id == row.id).values(disabled=disabled))
+            if not disabled:
+                return 0
+            closed = conn.execute(delete(sessions_table).where(sessions_table.c.agent_id == row.id))
+            return closed.rowcount
+
+    def is_disabled(self, login: str) -> bool:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(agents_table.c.disabled).where(agents_table.c.login == login)).first()
+        if row is None:
+            raise KeyError(login)
+        return bool(row.disabled)
 
     # --- sessions --------------------------------------------------------------
 
@@ -212,7 +275,7 @@ class AgentStore:
             return None
         now = now or utcnow()
         query = (
-            select(sessions_table, agents_table.c.store_id, agents_table.c.login)
+            select(sessions_table, agents_table.c.store_id, agents_table.c.login, agents_table.c.disabled)
             .join(agents_table, agents_table.c.id == sessions_table.c.agent_id)
             .where(sessions_table.c.token_hash == _token_hash(token))
         )
@@ -221,7 +284,8 @@ class AgentStore:
         if row is None:
             return None
         expires = _aware(row.expires_at)
-        if expires <= now:
+        # A session opened while the agent was being disabled (the login had already passed).
+        if expires <= now or row.disabled:
             self.close_session(token)
             return None
         return Session(token, Agent(row.agent_id, row.store_id, row.login), row.csrf_token, expires)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from xiaoer.console.auth import AgentStore
 from xiaoer.console.service import ConsoleService
 from xiaoer.rasa_ext.trackers import TrackerReader
+from xiaoer.ratelimit import RateLimiter
 from xiaoer.settings import ConsoleSettings
 
 
@@ -29,5 +30,7 @@ def build_service(settings: ConsoleSettings) -> ConsoleService:
         rasa=rasa,
         suggester=Suggester(rasa, settings.action_url),
         decisions=DecisionLog(settings.database_url),
-        store=StoreClient(settings.store_url, settings.store_token, timeout=settings.store_timeout),
+        store=StoreClient(settings.store_url, settings.reading_token, timeout=settings.store_timeout),
+        # Login attempts; with XIAOER_REDIS_URL every replica counts in the same buckets.
+        limiter=RateLimiter(settings.redis_url),
     )

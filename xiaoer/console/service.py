@@ -6,6 +6,7 @@ store client, tracker reader, agent store) are wired in one place, `bootstrap.py
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import Any, Dict, List, Protocol
 
 from xiaoer.console.auth import Agent, AgentStore
 from xiaoer.rasa_ext.trackers import TrackerReader
+from xiaoer.ratelimit import Decision, RateLimiter, Rule
 from xiaoer.settings import ConsoleSettings
 from xiaoer.storeapi.client import StoreClient, StoreUnavailable
 from xiaoer.storeapi.contract import SHIPPED_STATUSES, STATUS_LABELS
@@ -82,6 +84,7 @@ class ConsoleService:
         suggester: SuggesterLike,
         decisions: DecisionLogLike,
         store: StoreClient,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -90,9 +93,30 @@ class ConsoleService:
         self.suggester = suggester
         self.decisions = decisions
         self.store = store
+        # One limiter per service: Redis-backed (shared by replicas) when settings name one.
+        self.limiter = limiter or RateLimiter(settings.redis_url)
+        self.login_rule = Rule("console-login", settings.login_burst, settings.login_per_minute)
+        self.address_rule = Rule(
+            "console-login-address", settings.login_address_burst, settings.login_address_per_minute
+        )
         # Suggestions shown to agents, by id, until decided (one console process per deployment).
         self._shown: Dict[str, _Shown] = {}
         self._lock = threading.Lock()
+
+    # --- login attempts ---------------------------------------------------------
+
+    def login_attempt(self, login: str, address: str) -> Decision:
+        """Count one login attempt against its login and its client address; refused when
+        either is spent (then with the longer wait). Asked before the password is checked.
+
+        The login is normalised (stripped, case-folded) and hashed: "Alice " and "alice" share a
+        budget, and neither Redis nor memory holds logins people typed (or a megabyte of one).
+        """
+        normalised = login.strip().casefold().encode("utf-8")
+        by_login = self.limiter.hit(self.login_rule, hashlib.sha256(normalised).hexdigest()[:32])
+        by_address = self.limiter.hit(self.address_rule, address or "unknown")
+        refused = [d for d in (by_login, by_address) if not d.allowed]
+        return max(refused, key=lambda d: d.retry_after) if refused else by_login
 
     # --- visibility ------------------------------------------------------------
 

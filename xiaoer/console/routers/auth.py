@@ -15,9 +15,13 @@ from xiaoer.console.templating import render
 router = APIRouter()
 
 
-def _login_page(request: Request, service: ConsoleService, error: str = "", status: int = 200):
+def _login_page(
+    request: Request, service: ConsoleService, error: str = "", status: int = 200, headers: dict | None = None
+):
     token = secrets.token_urlsafe(32)
-    page = HTMLResponse(render(request, "login.html", csrf_token=token, error=error), status_code=status)
+    page = HTMLResponse(
+        render(request, "login.html", csrf_token=token, error=error), status_code=status, headers=headers
+    )
     page.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
         secure=service.settings.secure_cookies, max_age=3600,
@@ -42,6 +46,15 @@ def login(
     csrf_token: str = Form(""),
     service: ConsoleService = Depends(get_service),
 ):
+    # Every attempt counts, per login and per client address, before anything is checked: a
+    # refused guess costs no hash and says nothing about the login or the password.
+    address = request.client.host if request.client else ""
+    attempt = service.login_attempt(login, address)
+    if not attempt.allowed:
+        wait = attempt.retry_after_header
+        return _login_page(
+            request, service, f"尝试次数过多，请 {wait} 秒后再试。", status=429, headers={"Retry-After": wait}
+        )
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return _login_page(request, service, "页面已过期，请重新登录。", status=403)
     agent = service.agents.authenticate(login.strip(), password)
