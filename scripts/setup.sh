@@ -49,6 +49,8 @@ if [ "$want_test_services" = 1 ]; then
   missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   # Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
+  # Rate limits shared by replicas are tested against a real Redis.
+  [ -x /usr/bin/redis-server ] || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   # Fonts so screenshots show Chinese text and buyers' emoji rather than boxes.

@@ -13,8 +13,9 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
+from xiaoer import identity
 from xiaoer.rasa_ext.client import RasaClient
-from xiaoer.run import dev_tokens
+from xiaoer.run import dev_tokens, saved_dev_secret
 from xiaoer.settings import RunSettings
 from xiaoer.storeapi.client import StoreClient
 
@@ -74,11 +75,13 @@ def main() -> None:
     args = parser.parse_args()
     seed(StoreClient(args.store_url, dev_tokens()["XIAOER_STORE_TOKEN"], timeout=10), args.conversations)
     rasa = RasaClient(args.rasa_url, token="", timeout=30)
+    secret = saved_dev_secret("XIAOER_BUYER_TOKEN_SECRET")
+    tokens = [identity.mint(secret, buyer_of(i)) for i in range(args.conversations)]
     timings = []
     for i in range(args.conversations):
         for _ in range(args.turns):
             started = time.perf_counter()
-            answer = rasa.rest_message(buyer_of(i), f"订单{order_of(i)}到哪了")
+            answer = rasa.rest_message(tokens[i], f"订单{order_of(i)}到哪了")
             timings.append((time.perf_counter() - started) * 1000)
             assert "JDBENCH0001" in str(answer), answer
     timings.sort()

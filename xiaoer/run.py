@@ -29,7 +29,16 @@ from xiaoer.settings import (
 )
 
 TOKENS_FILE = DEV_TOKENS_FILE
-TOKEN_VARS = ("XIAOER_STORE_TOKEN", "XIAOER_RASA_TOKEN")
+# Secrets `make run` generates when unset: the store's read-write and read-only tokens, the Rasa
+# API's JWT secret, the buyer-token and marketplace-bridge signing secrets, the follow-up push token.
+TOKEN_VARS = (
+    "XIAOER_STORE_TOKEN",
+    "XIAOER_STORE_READ_TOKEN",
+    "XIAOER_RASA_TOKEN",
+    "XIAOER_BUYER_TOKEN_SECRET",
+    "XIAOER_MARKETPLACE_SECRET",
+    "XIAOER_FOLLOWUP_PUSH_TOKEN",
+)
 MODEL = REPO_ROOT / "models" / "xiaoer.tar.gz"
 FINGERPRINT = REPO_ROOT / "models" / "xiaoer.fingerprint"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
@@ -53,10 +62,23 @@ def dev_tokens(names: Iterable[str] = TOKEN_VARS) -> Dict[str, str]:
         tokens[var] = given.get(var) or saved.get(var) or secrets.token_urlsafe(24)
     to_save = {v: tokens[v] for v in names if v not in given}
     if to_save and to_save != {k: saved.get(k) for k in to_save}:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        VAR_DIR.chmod(0o700)  # a var/ made before it was private, too
         TOKENS_FILE.write_text("".join(f"{k}={v}\n" for k, v in {**saved, **to_save}.items()))
         TOKENS_FILE.chmod(0o600)
     return tokens
+
+
+def saved_dev_secret(name: str) -> str:
+    """A secret `make run` generated into var/dev-tokens.env ("" when there is none): the dev tools
+    use it to mint tokens for demo buyers, so they work only where a development stack runs."""
+    if not TOKENS_FILE.exists():
+        return ""
+    for line in TOKENS_FILE.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    return ""
 
 
 def training_fingerprint(root: Path = REPO_ROOT, inputs: Iterable[str] = TRAINING_INPUTS) -> str:
@@ -99,13 +121,16 @@ def endpoints_file(action_port: int) -> str:
     default = REPO_ROOT / "endpoints.yml"
     if action_port == 5055:
         return str(default)
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     copy = VAR_DIR / "endpoints.yml"
     copy.write_text(default.read_text().replace("127.0.0.1:5055/", f"127.0.0.1:{action_port}/"))
     return str(copy)
 
 
 def start() -> None:
+    # var/ holds dev tokens, buyers' conversations and orders (SQLite) and logs: whatever this
+    # command and its children (they inherit the umask) create is the user's alone.
+    os.umask(0o077)
     settings = RunSettings()
     # The child processes get this environment, with the development defaults filled in.
     env = dict(os.environ)
@@ -114,6 +139,8 @@ def start() -> None:
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Development: the dev tools may mint buyer tokens for demo buyers (never set in production).
+    env["XIAOER_DEV_MODE"] = "1"
     env.setdefault("XIAOER_STORE_URL", f"http://127.0.0.1:{settings.store_port}")
     env.setdefault("XIAOER_ACTION_PORT", str(settings.action_port))
     env.setdefault("XIAOER_RASA_PORT", str(settings.rasa_port))
@@ -160,7 +187,8 @@ def ready() -> None:
  Xiaoer is running.
    Chat in this terminal:  .venv/bin/python -m xiaoer.chat --buyer demo
    REST channel:           POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
-                           {{"sender": "demo", "message": "我的订单到哪了"}}
+                           Authorization: Bearer <buyer token>   {{"message": "我的订单到哪了"}}
+                           (a token for demo: .venv/bin/python -m xiaoer.chat --buyer demo --print-token)
    Store backend:          http://127.0.0.1:{settings.store_port}/docs
    Buyer web chat:         {console}/chat?buyer=demo
    Agent console:          {console}/  login {DEV_AGENT_LOGIN}, password in {TOKENS_FILE.relative_to(REPO_ROOT)}

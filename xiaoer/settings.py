@@ -56,6 +56,8 @@ class StoreClientSection(Section):
 
     store_url: str = Field(f"http://127.0.0.1:{DEFAULT_STORE_PORT}", env="XIAOER_STORE_URL")
     store_token: str = Field("", env="XIAOER_STORE_TOKEN")
+    # A token that may only read (GET): for processes that never write to the store.
+    store_read_token: str = Field("", env="XIAOER_STORE_READ_TOKEN")
     # Seconds before a store call is abandoned (the buyer then gets an apology, not silence).
     store_timeout: float = Field(3.0, env="XIAOER_STORE_TIMEOUT", gt=0)
     # Times are shown to buyers, and days counted, on the store's clock.
@@ -64,6 +66,11 @@ class StoreClientSection(Section):
     @validator("store_url")
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def reading_token(self) -> str:
+        """Least privilege: the read-only token when there is one."""
+        return self.store_read_token or self.store_token
 
 
 class RasaClientSection(Section):
@@ -128,8 +135,9 @@ def _threshold_or_none(value: object, field) -> float | None:
 class StoreServerSettings(Section):
     store_host: str = Field("127.0.0.1", env="XIAOER_STORE_HOST")
     store_port: int = Field(DEFAULT_STORE_PORT, env="XIAOER_STORE_PORT")
-    # The bearer token clients must present.
+    # The bearer token clients must present; the read token opens GET requests only.
     store_token: str = Field("", env="XIAOER_STORE_TOKEN")
+    store_read_token: str = Field("", env="XIAOER_STORE_READ_TOKEN")
     store_database_url: str = Field(_sqlite("store.db"), env="XIAOER_STORE_DATABASE_URL")
 
 
@@ -156,10 +164,38 @@ class NluSettings(StoreClientSection, KnowledgeSection):
     )
 
 
-class ChannelSettings(Section):
+class BuyerTokenSection(Section):
+    """Buyer identity: HS256 tokens the store signs (sub = buyer id) and Xiaoer checks."""
+
+    buyer_token_secret: str = Field("", env="XIAOER_BUYER_TOKEN_SECRET")
+    # Set by `make run` only: the dev tools may then mint tokens for demo buyers.
+    dev_mode: bool = Field(False, env="XIAOER_DEV_MODE")
+
+
+class LimitsSection(Section):
+    """Limits that hold under abuse, per buyer and per client address, on every buyer channel."""
+
+    # Longest message taken, in characters after normalisation.
+    max_message_chars: int = Field(1000, env="XIAOER_MAX_MESSAGE_CHARS", ge=1)
+    # Messages a buyer may send: a burst, refilled at this rate per minute.
+    buyer_burst: int = Field(10, env="XIAOER_BUYER_BURST", ge=1)
+    buyer_per_minute: float = Field(30.0, env="XIAOER_BUYER_PER_MINUTE", gt=0)
+    # Requests one client address may make (a bridge or a NAT carries many buyers).
+    address_burst: int = Field(60, env="XIAOER_ADDRESS_BURST", ge=1)
+    address_per_minute: float = Field(600.0, env="XIAOER_ADDRESS_PER_MINUTE", gt=0)
+    # Shared limits across replicas when set (redis://host:port/db); in-process otherwise.
+    redis_url: str = Field("", env="XIAOER_REDIS_URL")
+
+
+class ChannelSettings(BuyerTokenSection, LimitsSection):
     # Origins the web chat may be served from, comma-separated; empty: the console's own origin.
     chat_origins: str = Field("", env="XIAOER_CHAT_ORIGINS")
     console_port: int = Field(8100, env="XIAOER_CONSOLE_PORT")
+    # The marketplace bridge signs each request with this (HMAC-SHA256).
+    marketplace_secret: str = Field("", env="XIAOER_MARKETPLACE_SECRET")
+    # Seconds a bridge's timestamp may be off, and how long a message_id's answer is kept for retries.
+    marketplace_skew: int = Field(300, env="XIAOER_MARKETPLACE_SKEW_SECONDS", ge=1)
+    marketplace_replay_ttl: int = Field(86400, env="XIAOER_MARKETPLACE_REPLAY_SECONDS", ge=60)
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -168,6 +204,17 @@ class ChannelSettings(Section):
             f"http://127.0.0.1:{self.console_port}",
             f"http://localhost:{self.console_port}",
         ]
+
+
+class RasaServerSettings(RasaClientSection):
+    """The Rasa server as `python -m xiaoer.rasa_ext.serve` starts it (tokens never in argv)."""
+
+    rasa_interface: str = Field("127.0.0.1", env="XIAOER_RASA_INTERFACE")
+    model: Path = Field(REPO_ROOT / "models" / "xiaoer.tar.gz", env="XIAOER_MODEL")
+    endpoints: Path = Field(REPO_ROOT / "endpoints.yml", env="XIAOER_ENDPOINTS")
+    credentials: Path = Field(REPO_ROOT / "credentials.yml", env="XIAOER_CREDENTIALS")
+    # Seconds Rasa waits for one message's processing before the channel gives up.
+    response_timeout: int = Field(3600, env="XIAOER_RASA_RESPONSE_TIMEOUT", ge=1)
 
 
 class FollowupSettings(StoreClientSection, RasaClientSection):
@@ -179,6 +226,8 @@ class FollowupSettings(StoreClientSection, RasaClientSection):
     poll_interval: float = Field(2.0, env="XIAOER_FOLLOWUP_POLL_SECONDS", gt=0)
     host: str = Field("127.0.0.1", env="XIAOER_FOLLOWUP_HOST")
     port: int = Field(8010, env="XIAOER_FOLLOWUP_PORT")
+    # A store that pushes events (POST /events) presents this; empty: the store's read-write token.
+    push_token: str = Field("", env="XIAOER_FOLLOWUP_PUSH_TOKEN")
     # "latest": a first start skips the store's past events (no blast of stale notices on install);
     # "earliest": it replays them.
     start_from: Literal["latest", "earliest"] = Field("latest", env="XIAOER_FOLLOWUP_START")
@@ -207,7 +256,7 @@ class AssistSettings(RasaClientSection, TrackerSection):
     assist_timeout: float = Field(10.0, env="XIAOER_ASSIST_TIMEOUT", gt=0)
 
 
-class ConsoleSettings(StoreClientSection, RasaClientSection, TrackerSection):
+class ConsoleSettings(StoreClientSection, RasaClientSection, TrackerSection, BuyerTokenSection):
     host: str = Field("127.0.0.1", env="XIAOER_CONSOLE_HOST")
     port: int = Field(8100, env="XIAOER_CONSOLE_PORT")
     # Conversations served by this deployment belong to this store; agents of other stores see none.
@@ -223,6 +272,13 @@ class ConsoleSettings(StoreClientSection, RasaClientSection, TrackerSection):
     poll_seconds: float = Field(1.0, env="XIAOER_CONSOLE_POLL_SECONDS", gt=0)
     # `add-agent` reads a new agent's password from here (never argv), else from stdin.
     agent_password: str = Field("", env="XIAOER_AGENT_PASSWORD")
+    # Login attempts: per login and per client address, a burst refilled per minute (then 429).
+    login_burst: int = Field(5, env="XIAOER_CONSOLE_LOGIN_BURST", ge=1)
+    login_per_minute: float = Field(1.0, env="XIAOER_CONSOLE_LOGIN_PER_MINUTE", gt=0)
+    login_address_burst: int = Field(20, env="XIAOER_CONSOLE_LOGIN_ADDRESS_BURST", ge=1)
+    login_address_per_minute: float = Field(10.0, env="XIAOER_CONSOLE_LOGIN_ADDRESS_PER_MINUTE", gt=0)
+    # Shared limits across console replicas when set; in-process otherwise.
+    redis_url: str = Field("", env="XIAOER_REDIS_URL")
 
     @property
     def socket_url(self) -> str:

@@ -192,6 +192,13 @@ _IDENTIFIER = re.compile(
 )
 
 
+def is_markup(text: str) -> bool:
+    """Markup with nothing to act on beside it ("<script>alert(1)</script>"): never a question,
+    however sure a classifier is about it."""
+    normalized = normalize_text(text or "")
+    return bool(_MARKUP.search(normalized)) and not has_content(text)
+
+
 def has_content(text: str) -> bool:
     """Whether a message holds anything a store assistant could act on.
 

@@ -239,9 +239,11 @@ class FakeStore:
         self.buyers[str(buyer_id)] = {"buyer_id": str(buyer_id), "marketing_opt_out": False, **body}
         return copy.deepcopy(self.buyers[str(buyer_id)])
 
-    def set_marketing_opt_out(self, buyer_id: str, opt_out: bool = True) -> Json:
-        """As the real client: PUT the whole buyer back with only the opt-out changed."""
-        buyer = self.get_buyer(buyer_id) or {"nickname": str(buyer_id)}
+    def set_marketing_opt_out(self, buyer_id: str, opt_out: bool = True) -> Json | None:
+        """As the real client: PUT the whole buyer back with only the opt-out changed; never create one."""
+        buyer = self.get_buyer(buyer_id)
+        if buyer is None:
+            return None
         body = {"nickname": buyer.get("nickname") or str(buyer_id), "marketing_opt_out": opt_out}
         if buyer.get("phone"):
             body["phone"] = buyer["phone"]

@@ -157,6 +157,13 @@ def test_unsubscribe_sets_the_opt_out_in_the_store_and_confirms(store, tracker, 
     assert "已为您退订" in outcome.text and "订单通知仍会照常发送" in outcome.text
 
 
+@pytest.mark.parametrize("sender", ["buyer-nobody", "anon-0123456789abcdef01234567"])
+def test_unsubscribe_never_creates_a_buyer(store, tracker, run, sender):
+    outcome = run(ActionUnsubscribe(store), tracker("unsubscribe", sender_id=sender))
+    assert sender not in store.buyers and not store.called("put_buyer")
+    assert "已为您退订" in outcome.text  # nothing to send them, and nothing to tell them otherwise
+
+
 def test_unsubscribe_with_the_store_down_apologises_and_offers_a_human(store, tracker, run):
     store.down_methods = {"put_buyer"}
     outcome = run(ActionUnsubscribe(store), tracker("unsubscribe"))

@@ -12,6 +12,8 @@ import pytest
 import requests
 
 from tests.support import free_port, stop_process_group, wait_until_up
+from xiaoer import identity
+from xiaoer.rasa_ext.client import RasaClient
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -27,6 +29,8 @@ class Stack:
         self.store_port, self.action_port, self.rasa_port = free_port(), free_port(), free_port()
         self.store_token = "e2e-store-token"
         self.rasa_token = "e2e-rasa-token"
+        self.buyer_secret = "e2e-buyer-token-secret"
+        self.marketplace_secret = "e2e-marketplace-secret"
         self.store_url = f"http://127.0.0.1:{self.store_port}"
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         self.processes: Dict[str, subprocess.Popen] = {}
@@ -44,6 +48,19 @@ class Stack:
             "XIAOER_TRACKER_DATABASE_URL": f"sqlite:///{workdir / 'tracker.db'}",
             "XIAOER_STORE_TIMEOUT": "2",
             "SANIC_HOST": "127.0.0.1",
+            # Least privilege as deployed: Rasa's catalogue check and the console read with this.
+            "XIAOER_STORE_READ_TOKEN": "e2e-store-read-token",
+            "XIAOER_RASA_PORT": str(self.rasa_port),
+            "XIAOER_MODEL": str(MODEL),
+            "XIAOER_BUYER_TOKEN_SECRET": self.buyer_secret,
+            "XIAOER_MARKETPLACE_SECRET": self.marketplace_secret,
+            # The chat page mints tokens for ?buyer= (the browser tests' demo buyers).
+            "XIAOER_DEV_MODE": "1",
+            # Tests chat faster than buyers do; the throttling tests bring their own limits.
+            "XIAOER_BUYER_BURST": "40",
+            "XIAOER_BUYER_PER_MINUTE": "120",
+            "XIAOER_ADDRESS_BURST": "1000",
+            "XIAOER_ADDRESS_PER_MINUTE": "6000",
         }
         # Agent console (started on demand by start_console); Rasa's socket.io channel allows its origin.
         self.console_port = free_port()
@@ -71,6 +88,7 @@ class Stack:
             }
         )
         self.endpoints = workdir / "endpoints.yml"
+        self.env["XIAOER_ENDPOINTS"] = str(self.endpoints)
         self.endpoints.write_text(
             (ROOT / "endpoints.yml")
             .read_text()
@@ -100,15 +118,8 @@ class Stack:
         actions = self.spawn(
             "actions", [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port)]
         )
-        rasa = self.spawn(
-            "rasa",
-            [
-                str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api",
-                "--auth-token", self.rasa_token, "--interface", "127.0.0.1",
-                "--port", str(self.rasa_port), "--endpoints", str(self.endpoints),
-                "--credentials", str(ROOT / "credentials.yml"),
-            ],
-        )  # fmt: skip
+        # Configured by the environment (the token never in argv), as `make run` starts it.
+        rasa = self.spawn("rasa", [str(BIN / "python"), "-m", "xiaoer.rasa_ext.serve"])
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.logs["actions"])
         wait_until_up(f"{self.rasa_url}/", rasa, self.logs["rasa"], timeout=START_TIMEOUT)
 
@@ -155,14 +166,35 @@ class Stack:
         assert response.status_code in (200, 201), (path, response.status_code, response.text)
         return response
 
-    def chat(self, buyer: str, text: str) -> List[dict]:
-        response = requests.post(
+    def buyer_token(self, buyer: str) -> str:
+        return identity.mint(self.buyer_secret, buyer)
+
+    def post_chat(self, buyer: str, text: str) -> requests.Response:
+        return requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": buyer, "message": text},
+            json={"message": text},
+            headers={"Authorization": f"Bearer {self.buyer_token(buyer)}"},
             timeout=60,
         )
+
+    def chat(self, buyer: str, text: str) -> List[dict]:
+        response = self.post_chat(buyer, text)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def rasa_headers(self) -> Dict[str, str]:
+        """An admin JWT for Rasa's HTTP API, as the services mint it."""
+        return {"Authorization": RasaClient(self.rasa_url, self.rasa_token)._authorization()}
+
+    def socketio_client(self, buyer: str | None):
+        """A connected socket.io client, signed in as `buyer` (anonymous when None)."""
+        import socketio
+
+        client = socketio.Client()
+        auth = {"token": self.buyer_token(buyer)} if buyer else None
+        # Polling transport: Rasa's aiohttp pin cannot serve the client's websocket upgrade here.
+        client.connect(self.rasa_url, transports=["polling"], socketio_path="/socket.io", auth=auth)
+        return client
 
 
 @pytest.fixture(scope="session")

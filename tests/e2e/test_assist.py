@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.e2e.conftest import BIN, MODEL, ROOT, START_TIMEOUT, Stack
+from tests.e2e.conftest import BIN, ROOT, START_TIMEOUT, Stack
 from tests.support import free_port, stop_process_group, wait_until_up
 from xiaoer.assist.decisions import DecisionLog
 from xiaoer.assist.suggest import Suggester
@@ -145,12 +145,9 @@ def cautious_rasa(seeded: Stack) -> Iterator[str]:
     }
     log = seeded.workdir / "cautious-rasa.log"
     process = subprocess.Popen(
-        [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api",
-            "--auth-token", seeded.rasa_token, "--interface", "127.0.0.1", "--port", str(port),
-            "--endpoints", str(seeded.endpoints), "--credentials", str(ROOT / "credentials.yml"),
-        ],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [str(BIN / "python"), "-m", "xiaoer.rasa_ext.serve"],
+        cwd=ROOT, env={**env, "XIAOER_RASA_PORT": str(port)}, stdout=log.open("wb"),
+        stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process, log, timeout=START_TIMEOUT)
@@ -165,7 +162,8 @@ def test_thresholds_from_the_environment_send_a_clear_question_to_an_agent_with_
     rasa = RasaClient(cautious_rasa, seeded.rasa_token, timeout=30)
     response = requests.post(
         f"{cautious_rasa}/webhooks/rest/webhook",
-        json={"sender": BUYER, "message": f"我的订单{ORDER}到哪了"},
+        json={"message": f"我的订单{ORDER}到哪了"},
+        headers={"Authorization": f"Bearer {seeded.buyer_token(BUYER)}"},
         timeout=60,
     )
 

@@ -26,7 +26,7 @@ def texts(messages: list) -> str:
 def parse(stack: Stack, text: str) -> dict:
     response = requests.post(
         f"{stack.rasa_url}/model/parse",
-        params={"token": stack.rasa_token},
+        headers=stack.rasa_headers(),
         json={"text": text},
         timeout=60,
     )

@@ -50,8 +50,6 @@ def offset_past(due: datetime) -> float:
 
 
 def test_unpaid_order_gets_a_payment_reminder_and_the_reply_is_answered_in_context(stack: Stack) -> None:
-    import socketio
-
     stack.put(
         f"/api/products/{SKU}",
         {"name": "海悦 10公斤 滚筒洗衣机", "category": "洗衣机", "price": 2999, "stock": 5,
@@ -64,11 +62,10 @@ def test_unpaid_order_gets_a_payment_reminder_and_the_reply_is_answered_in_conte
     )
 
     received: list = []
-    client = socketio.Client()
+    client = stack.socketio_client(BUYER)
     client.on("bot_uttered", lambda data: received.append(data))
-    client.connect(stack.rasa_url, transports=["polling"], socketio_path="/socket.io")
     try:
-        client.emit("session_request", {"session_id": BUYER})
+        client.emit("session_request", {})
         client.sleep(1)
         created = datetime.now(timezone.utc)
         stack.put(
@@ -97,7 +94,7 @@ def test_unpaid_order_gets_a_payment_reminder_and_the_reply_is_answered_in_conte
         assert state == [("sent",)]
 
         before = len(received)
-        client.emit("user_uttered", {"message": "怎么付款", "session_id": BUYER})
+        client.emit("user_uttered", {"message": "怎么付款"})
         wait_for(lambda: len(received) > before, 60, "the answer to 怎么付款")
         client.sleep(1)
         replies = received[before:]
@@ -112,7 +109,7 @@ def test_unpaid_order_gets_a_payment_reminder_and_the_reply_is_answered_in_conte
     answer = "\n".join(m.get("text") or "" for m in replies)
     assert ORDER in answer and "去支付" in answer, answer
     tracker = requests.get(
-        f"{stack.rasa_url}/conversations/{BUYER}/tracker", params={"token": stack.rasa_token}, timeout=30
+        f"{stack.rasa_url}/conversations/{BUYER}/tracker", headers=stack.rasa_headers(), timeout=30
     ).json()
     intents = [e["parse_data"]["intent"]["name"] for e in tracker["events"] if e["event"] == "user"]
     assert intents[-2:] == ["EXTERNAL_payment_reminder", "ask_payment"], intents

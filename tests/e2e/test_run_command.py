@@ -59,11 +59,20 @@ def test_run_command_starts_the_demo_store_and_stops_on_ctrl_c(tmp_path: Path) -
         assert "training the model" not in log.read_text(errors="replace"), "a fresh model was retrained"
 
         # The demo store was loaded, and buyer "demo" has several orders to choose from.
+        # The REST channel takes the buyer from a token; `make run` generated the signing secret.
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-        reply = requests.post(url, json={"sender": "demo", "message": "我的订单到哪了"}, timeout=60).json()
+        assert (
+            requests.post(url, json={"sender": "demo", "message": "我的订单"}, timeout=60).status_code == 401
+        )
+        token = subprocess.run(
+            [sys.executable, "-m", "xiaoer.chat", "--buyer", "demo", "--print-token"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"}
+        reply = requests.post(url, json={"message": "我的订单到哪了"}, headers=headers, timeout=60).json()
         payloads = [b["payload"] for m in reply for b in m.get("buttons") or []]
         assert len(payloads) >= 2, reply
-        answer = requests.post(url, json={"sender": "demo", "message": payloads[0]}, timeout=60).json()
+        answer = requests.post(url, json={"message": payloads[0]}, headers=headers, timeout=60).json()
         assert any("订单" in (m.get("text") or "") for m in answer), answer
         # The agent console and the follow-up engine answer too.
         assert requests.get(f"http://127.0.0.1:{console_port}/login", timeout=10).status_code == 200

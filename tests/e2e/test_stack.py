@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Stack
+from xiaoer.rasa_ext.client import RasaClient
 
 NOW = datetime.now(timezone.utc)
 ALICE, BOB, ALICE_TWIN = "e2e_alice", "e2e_bob", "e2e_alice_twin"
@@ -148,19 +149,26 @@ def test_human_handoff_pauses_the_conversation(seeded: Stack) -> None:
     reply = texts(seeded.chat(buyer, "转人工"))
     assert "人工" in reply
     tracker = requests.get(
-        f"{seeded.rasa_url}/conversations/{buyer}/tracker",
-        params={"token": seeded.rasa_token},
-        timeout=10,
+        f"{seeded.rasa_url}/conversations/{buyer}/tracker", headers=seeded.rasa_headers(), timeout=10
     )
     assert tracker.status_code == 200
     assert tracker.json()["paused"] is True
     assert seeded.chat(buyer, "在吗") == []
 
 
-def test_http_api_needs_the_token(seeded: Stack) -> None:
-    for params in ({}, {"token": "wrong"}):
-        response = requests.get(f"{seeded.rasa_url}/conversations/{ALICE}/tracker", params=params, timeout=10)
-        assert response.status_code == 401
+def test_http_api_needs_a_jwt_signed_with_the_token(seeded: Stack) -> None:
+    forged = RasaClient(seeded.rasa_url, "not-the-token")._authorization()
+    for params, headers in (
+        ({}, {}),
+        ({"token": "wrong"}, {}),
+        # The secret itself in the query string no longer opens the API: it never travels.
+        ({"token": seeded.rasa_token}, {}),
+        ({}, {"Authorization": forged}),
+    ):
+        response = requests.get(
+            f"{seeded.rasa_url}/conversations/{ALICE}/tracker", params=params, headers=headers, timeout=10
+        )
+        assert response.status_code == 401, (params, headers)
 
 
 def test_backend_down_gets_an_apology_and_offer_of_a_human(seeded: Stack) -> None:
@@ -177,20 +185,17 @@ def test_backend_down_gets_an_apology_and_offer_of_a_human(seeded: Stack) -> Non
 
 def test_socketio_channel_can_push_to_a_connected_buyer(seeded: Stack) -> None:
     """Proactive messages: trigger_intent with output_channel=socketio reaches the buyer's chat."""
-    import socketio
-
     buyer = "e2e_push_buyer"
     received: list = []
-    client = socketio.Client()
+    client = seeded.socketio_client(buyer)
     client.on("bot_uttered", lambda data: received.append(data))
-    # Polling transport: Rasa's aiohttp pin cannot serve the client's websocket upgrade here.
-    client.connect(seeded.rasa_url, transports=["polling"], socketio_path="/socket.io")
     try:
-        client.emit("session_request", {"session_id": buyer})
+        client.emit("session_request", {})
         client.sleep(1)
         response = requests.post(
             f"{seeded.rasa_url}/conversations/{buyer}/trigger_intent",
-            params={"token": seeded.rasa_token, "output_channel": "socketio"},
+            params={"output_channel": "socketio"},
+            headers=seeded.rasa_headers(),
             json={"name": "greet"},
             timeout=30,
         )

@@ -130,6 +130,17 @@ def test_catalogue_product_replaces_overlapping_extractor_guesses(index) -> None
     assert norm[found[1]["start"] : found[1]["end"]] == "几级能效"
 
 
+def test_an_extractors_attribute_inside_a_product_name_is_dropped(index) -> None:
+    norm = normalize_text("请问65E7K几级能效")
+    inside, asked = norm.index("E7K"), norm.index("几级能效")
+    diet = [
+        {"entity": "attribute", "start": inside, "end": inside + 3, "value": "E7K", "extractor": "DIET"},
+        {"entity": "attribute", "start": asked, "end": asked + 4, "value": "几级能效", "extractor": "DIET"},
+    ]
+    found = merge_entities(norm, diet, index)
+    assert [(e["entity"], e["value"]) for e in found] == [("product", "65E7K"), ("attribute", "能效等级")]
+
+
 def test_a_partly_tagged_attribute_grows_to_the_whole_mention() -> None:
     norm = normalize_text("幾級能效")
     diet = [{"entity": "attribute", "start": 2, "end": 4, "value": "能效", "extractor": "DIET"}]

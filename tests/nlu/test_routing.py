@@ -119,6 +119,12 @@ def test_an_unsure_message_with_nothing_to_act_on_is_unclear_not_for_an_agent(te
         assert parse["routing"]["band"] == "unclear"
 
 
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<b></b>"])
+def test_markup_is_never_an_answer_however_sure_the_classifier_is(text):
+    parse = route(parsed(("bot_challenge", 0.97), ("greet", 0.01), text=text))
+    assert parse["intent"]["name"] == "nlu_fallback" and parse["routing"]["band"] == "unclear"
+
+
 @pytest.mark.parametrize(
     "text", ["在吗？？", "65e7k", "261105873012", "<b>退货</b>", "RS-600 ok?", "X1", "1.5P"]
 )

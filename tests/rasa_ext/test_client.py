@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
 
 from tests.assist.fake_http import FakeHttp
@@ -18,18 +19,40 @@ def rasa():
         yield fake
 
 
-def test_tracker_and_parse_send_the_token(rasa):
+def claims(request) -> dict:
+    scheme, _, token = request.headers["Authorization"].partition(" ")
+    assert scheme == "Bearer"
+    return jwt.decode(token, TOKEN, algorithms=["HS256"])
+
+
+def test_tracker_and_parse_carry_an_admin_jwt_never_the_token_itself(rasa):
     rasa.route("GET", "/conversations/buyer%201/tracker", {"sender_id": "buyer 1", "events": []})
     rasa.route("POST", "/model/parse", lambda r: (200, {"text": r.body["text"], "intent": {"name": "greet"}}))
     client = RasaClient(rasa.url + "/", TOKEN)
 
     assert client.tracker("buyer 1")["sender_id"] == "buyer 1"
     assert client.parse("你好")["intent"]["name"] == "greet"
-    assert [(r.path, r.query["token"]) for r in rasa.requests] == [
-        ("/conversations/buyer%201/tracker", TOKEN),
-        ("/model/parse", TOKEN),
-    ]
+    assert [r.path for r in rasa.requests] == ["/conversations/buyer%201/tracker", "/model/parse"]
+    for request in rasa.requests:
+        assert "token" not in request.query and TOKEN not in str(request.headers)
+        granted = claims(request)
+        assert granted["user"]["role"] == "admin" and granted["exp"] - time.time() <= 300
     assert rasa.requests[1].body == {"text": "你好"}
+
+
+def test_a_jwt_signed_with_another_secret_does_not_verify(rasa):
+    rasa.route("POST", "/model/parse", {"intent": {"name": "greet"}})
+    RasaClient(rasa.url, "another-secret").parse("你好")
+    with pytest.raises(jwt.InvalidSignatureError):
+        claims(rasa.requests[0])
+
+
+def test_the_rest_channel_is_called_with_the_buyers_token(rasa):
+    rasa.route("POST", "/webhooks/rest/webhook", [{"recipient_id": "alice", "text": "您好"}])
+    answer = RasaClient(rasa.url, TOKEN).rest_message("buyer-token-of-alice", "你好")
+    assert answer == [{"recipient_id": "alice", "text": "您好"}]
+    assert rasa.requests[0].headers["Authorization"] == "Bearer buyer-token-of-alice"
+    assert rasa.requests[0].body == {"message": "你好"}
 
 
 def test_a_conversation_id_cannot_escape_its_path(rasa):
@@ -54,7 +77,7 @@ def test_agent_message_is_a_bot_event_pushed_to_the_buyers_channel(rasa):
     )
 
     [request] = rasa.requests
-    assert request.query == {"token": TOKEN, "output_channel": "latest", "execute_side_effects": "true"}
+    assert request.query == {"output_channel": "latest", "execute_side_effects": "true"}
     [event] = request.body
     assert event["event"] == "bot"
     assert event["text"] == "运单号 SF1234567890"
@@ -92,7 +115,7 @@ def test_hand_back_resumes_then_lets_the_bot_say_it_is_back(rasa):
     ]
     assert trigger.path == "/conversations/buyer-1/trigger_intent"
     assert trigger.body == {"name": "EXTERNAL_agent_handback", "entities": {}}
-    assert trigger.query == {"token": TOKEN, "output_channel": "latest"}
+    assert trigger.query == {"output_channel": "latest"}
 
 
 def test_an_error_answer_raises_with_the_status(rasa):

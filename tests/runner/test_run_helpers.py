@@ -30,10 +30,19 @@ def test_unset_tokens_are_generated_once_and_kept_private(tokens_file: Path) -> 
 def test_tokens_from_the_environment_win_and_are_not_written(
     tokens_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("XIAOER_STORE_TOKEN", "from-env-store")
-    monkeypatch.setenv("XIAOER_RASA_TOKEN", "from-env-rasa")
-    assert run.dev_tokens() == {"XIAOER_STORE_TOKEN": "from-env-store", "XIAOER_RASA_TOKEN": "from-env-rasa"}
+    given = {name: f"from-env-{i}" for i, name in enumerate(run.TOKEN_VARS)}
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    assert run.dev_tokens() == given
     assert not tokens_file.exists()
+
+
+def test_every_secret_is_generated_and_the_dev_tools_can_read_them(tokens_file: Path) -> None:
+    generated = run.dev_tokens()
+    assert set(run.TOKEN_VARS) >= {"XIAOER_BUYER_TOKEN_SECRET", "XIAOER_STORE_READ_TOKEN"}
+    assert len(set(generated.values())) == len(run.TOKEN_VARS)  # no two secrets alike
+    assert run.saved_dev_secret("XIAOER_BUYER_TOKEN_SECRET") == generated["XIAOER_BUYER_TOKEN_SECRET"]
+    assert run.saved_dev_secret("XIAOER_NOT_A_SECRET") == ""
 
 
 def test_fingerprint_changes_with_training_data_only(tmp_path: Path) -> None:

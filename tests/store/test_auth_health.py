@@ -71,3 +71,28 @@ def test_openapi_schema_renders_without_a_token(api) -> None:
     response = requests.get(api.base_url + "/openapi.json", timeout=5)
     assert response.status_code == 200
     assert "/api/orders/{order_id}" in response.json()["paths"]
+
+
+def test_the_read_only_token_reads_and_never_writes(serve_app, tmp_path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 'store.db'}", "rw-token", read_token="ro-token")
+    buyer = {"nickname": "小王"}
+    with serve_app(app) as base_url:
+        reader = {"Authorization": "Bearer ro-token"}
+        writer = {"Authorization": "Bearer rw-token"}
+        assert (
+            requests.put(base_url + "/api/buyers/b1", json=buyer, headers=reader, timeout=5).status_code
+            == 401
+        )
+        assert (
+            requests.put(base_url + "/api/buyers/b1", json=buyer, headers=writer, timeout=5).status_code
+            == 201
+        )
+        assert (
+            requests.get(base_url + "/api/buyers/b1", headers=reader, timeout=5).json()["nickname"] == "小王"
+        )
+        assert requests.post(base_url + "/api/events", json={}, headers=reader, timeout=5).status_code == 401
+
+
+def test_the_read_only_token_must_differ_from_the_read_write_one() -> None:
+    with pytest.raises(ValueError):
+        create_app("sqlite:////tmp/unused.db", "same", read_token="same")

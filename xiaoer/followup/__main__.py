@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 
+from xiaoer import logmask
+
 
 def run() -> None:
     import uvicorn
@@ -17,8 +19,8 @@ def run() -> None:
 
     settings = FollowupSettings()
     engine = build_engine(settings)
-    if not settings.store_token:
-        raise SystemExit("followup: XIAOER_STORE_TOKEN is not set")
+    if not settings.reading_token:
+        raise SystemExit("followup: set XIAOER_STORE_READ_TOKEN (or XIAOER_STORE_TOKEN) to read the store")
     worker = Worker(engine, settings.poll_interval, settings.start_from)
     worker.start()
     logging.getLogger("xiaoer.followup").info(
@@ -27,7 +29,7 @@ def run() -> None:
     )  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run(create_app(engine, settings.store_token), host=settings.host, port=settings.port, ws="none",
+        uvicorn.run(create_app(engine, settings.push_token or settings.store_token), host=settings.host, port=settings.port, ws="none",
                     log_level="warning")  # fmt: skip
     finally:
         worker.shutdown()
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     bench.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logmask.install()  # after basicConfig: its handler masks buyers' phones and addresses too
     if args.command in (None, "run"):
         run()
     elif args.command == "report":

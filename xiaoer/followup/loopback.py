@@ -115,7 +115,8 @@ class RasaReceiver(_Base):
             "intent": body.get("name"),
             "entities": body.get("entities") or {},
             "job": handler.headers.get("X-Xiaoer-Followup-Job"),
-            "token": (query.get("token") or [None])[0],
+            # Rasa's API takes an admin JWT signed with the shared secret (xiaoer.rasa_ext.client).
+            "authorization": handler.headers.get("Authorization"),
             "output_channel": (query.get("output_channel") or [None])[0],
             "received": time.time(),
         }

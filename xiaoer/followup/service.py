@@ -26,7 +26,7 @@ def build_engine(settings: FollowupSettings, clock: Clock | None = None) -> Foll
         load_book(settings.scenarios_file),
         clock,
         RasaClient(settings.rasa_url, settings.rasa_token, timeout=settings.rasa_timeout),
-        StoreClient(settings.store_url, settings.store_token, timeout=settings.store_timeout),
+        StoreClient(settings.store_url, settings.reading_token, timeout=settings.store_timeout),
         settings.store_timezone,
         output_channel=settings.output_channel,
     )

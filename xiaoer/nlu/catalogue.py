@@ -222,7 +222,7 @@ class CatalogueSettings:
     def from_settings(cls, settings: NluSettings) -> CatalogueSettings:
         return cls(
             store_url=settings.store_url,
-            store_token=settings.store_token,
+            store_token=settings.reading_token,
             timeout=settings.catalogue_timeout,
             retry_after=settings.catalogue_retry_after,
         )
@@ -313,10 +313,12 @@ def merge_entities(
     named: List[Json] = []
     if index is not None and len(index):
         found = product_entities(text, index)
+        # A catalogue product replaces the product entities it overlaps, and no attribute lies
+        # inside a product's name (DIET may tag "XH9" of "XH9-PRO几级能效" as one).
         result = [
             e
             for e in result
-            if e.get("entity") != "product"
+            if e.get("entity") not in ("product", "attribute")
             or all(e["end"] <= f["start"] or e["start"] >= f["end"] for f in found)
         ]
         result += found

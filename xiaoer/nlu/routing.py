@@ -42,7 +42,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from xiaoer.settings import NluSettings
-from xiaoer.text import has_content
+from xiaoer.text import has_content, is_markup
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
             band = SUGGEST
         else:
             band = ANSWER
-        if band != ANSWER and not has_content(message.get(TEXT) or ""):
+        text = message.get(TEXT) or ""
+        if (band != ANSWER and not has_content(text)) or is_markup(text):
             band = UNCLEAR
         return {
             "band": band,

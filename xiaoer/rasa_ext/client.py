@@ -14,12 +14,16 @@ import time
 from typing import Any, Dict, List
 from urllib.parse import quote
 
+import jwt
 import requests
 
 # Triggered after a resume so the bot itself tells the buyer it is back (rule in data/rules/handoff.yml).
 HANDBACK_INTENT = "EXTERNAL_agent_handback"
 # Slot that records why a conversation waits for a human (see domain.yml).
 HANDOVER_REASON_SLOT = "handover_reason"
+# Rasa's HTTP API is called with admin JWTs this long-lived, signed with XIAOER_RASA_TOKEN.
+JWT_SECONDS = 300
+SERVICE_USER = "xiaoer-service"
 # Rasa ignores this header; receivers standing in for Rasa in benchmarks use it to spot duplicates.
 JOB_HEADER = "X-Xiaoer-Followup-Job"
 
@@ -36,16 +40,35 @@ class RasaClient:
         self.token = token
         self.timeout = timeout
         self._session = session or requests.Session()
+        self._jwt: str | None = None
+        self._jwt_renew_at = 0.0
 
     # --- plumbing ---------------------------------------------------------------
 
-    def _request(self, method: str, path: str, timeout: float | None = None, **kwargs: Any) -> Any:
-        params = dict(kwargs.pop("params", None) or {})
-        if self.token:
-            params["token"] = self.token
+    def _authorization(self) -> str:
+        """A short-lived admin JWT signed with the shared secret (the secret itself never travels)."""
+        now = time.time()
+        if self._jwt is None or now > self._jwt_renew_at:
+            claims = {
+                "user": {"username": SERVICE_USER, "role": "admin"},
+                "iat": int(now),
+                "exp": int(now) + JWT_SECONDS,
+            }
+            self._jwt = jwt.encode(claims, self.token, algorithm="HS256")
+            self._jwt_renew_at = now + JWT_SECONDS / 2
+        return f"Bearer {self._jwt}"
+
+    def _request(
+        self, method: str, path: str, timeout: float | None = None, authorization: str = "", **kwargs: Any
+    ) -> Any:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if authorization:
+            headers["Authorization"] = authorization
+        elif self.token:
+            headers["Authorization"] = self._authorization()
         try:
             response = self._session.request(
-                method, f"{self.base_url}{path}", params=params, timeout=timeout or self.timeout, **kwargs
+                method, f"{self.base_url}{path}", timeout=timeout or self.timeout, headers=headers, **kwargs
             )
         except requests.RequestException as exc:
             raise RasaUnavailable(f"{method} {path}: {exc.__class__.__name__}: {exc}") from exc
@@ -156,9 +179,11 @@ class RasaClient:
 
     # --- channels ------------------------------------------------------------------
 
-    def rest_message(self, sender: str, text: str) -> List[Dict[str, Any]]:
-        """A buyer message through the REST channel; the bot's answers."""
-        answer = self._request("POST", "/webhooks/rest/webhook", json={"sender": sender, "message": text})
+    def rest_message(self, buyer_token: str, text: str) -> List[Dict[str, Any]]:
+        """A buyer's message through the REST channel, as the buyer the token names; the answers."""
+        answer = self._request(
+            "POST", "/webhooks/rest/webhook", authorization=f"Bearer {buyer_token}", json={"message": text}
+        )
         return answer if isinstance(answer, list) else []
 
 

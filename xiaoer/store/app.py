@@ -1,4 +1,4 @@
-"""The FastAPI application: create_app(database_url, token)."""
+"""The FastAPI application: create_app(database_url, token, read_token)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ from xiaoer.store.routers import buyers, events, health, orders, products, promo
 logger = logging.getLogger(__name__)
 
 
-def create_app(database_url: str, token: str) -> FastAPI:
-    """The store service on database_url; every /api/ request must bear token."""
+def create_app(database_url: str, token: str, read_token: str = "") -> FastAPI:
+    """The store service on database_url; every /api/ request must bear token (or, to read only,
+    read_token)."""
     if not token:
         raise ValueError("the store token must not be empty")
+    if read_token and read_token == token:
+        raise ValueError("the read-only store token must differ from the read-write one")
     database = Database(database_url)
 
     @asynccontextmanager
@@ -40,5 +43,5 @@ def create_app(database_url: str, token: str) -> FastAPI:
     install_error_handlers(app)
     # The last added runs first: auth before reading any body.
     app.add_middleware(BodyLimit)
-    app.add_middleware(BearerAuth, token=token)
+    app.add_middleware(BearerAuth, token=token, read_token=read_token)
     return app

@@ -11,14 +11,21 @@ from xiaoer.store.errors import error_response
 MAX_BODY_BYTES = 1024 * 1024
 
 
-class BearerAuth:
-    """Every /api/ request must carry `Authorization: Bearer <token>`."""
+READ_METHODS = {"GET", "HEAD"}
 
-    def __init__(self, app: ASGIApp, token: str, prefix: str = "/api/") -> None:
+
+class BearerAuth:
+    """Every /api/ request must carry `Authorization: Bearer <token>`: the read-write token, or the
+    read-only one (least privilege for processes that never write) on GET and HEAD."""
+
+    def __init__(self, app: ASGIApp, token: str, read_token: str = "", prefix: str = "/api/") -> None:
         if not token:
             raise ValueError("the store token must not be empty")
+        if read_token and read_token == token:
+            raise ValueError("the read-only store token must differ from the read-write one")
         self.app = app
         self.token = token.encode()
+        self.read_token = read_token.encode()
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -34,8 +41,14 @@ class BearerAuth:
     def _authorised(self, scope: Scope) -> bool:
         header = dict(scope["headers"]).get(b"authorization", b"")
         scheme, _, given = header.partition(b" ")
+        if scheme.lower() != b"bearer":
+            return False
+        given = given.strip()
         # compare_digest: the time taken does not reveal how much of the token matched.
-        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.token)
+        if hmac.compare_digest(given, self.token):
+            return True
+        reading = scope.get("method", "GET") in READ_METHODS
+        return bool(self.read_token) and reading and hmac.compare_digest(given, self.read_token)
 
 
 class BodyLimit:

@@ -217,9 +217,14 @@ class StoreClient:
     def put_buyer(self, buyer_id: str, body: Json) -> Json:
         return self._put_by_id("/api/buyers/{}", buyer_id, body)
 
-    def set_marketing_opt_out(self, buyer_id: str, opt_out: bool = True) -> Json:
-        """Keep the buyer's record and change only the opt-out (PUT replaces the whole buyer)."""
-        buyer = self.get_buyer(buyer_id) or {"nickname": str(buyer_id)}
+    def set_marketing_opt_out(self, buyer_id: str, opt_out: bool = True) -> Json | None:
+        """Keep the buyer's record and change only the opt-out (PUT replaces the whole buyer).
+
+        None for a buyer the store does not know: an opt-out never creates a buyer (a script
+        inventing senders would otherwise fill the store)."""
+        buyer = self.get_buyer(buyer_id)
+        if buyer is None:
+            return None
         body = {"nickname": buyer.get("nickname") or str(buyer_id), "marketing_opt_out": opt_out}
         if buyer.get("phone"):
             body["phone"] = buyer["phone"]

@@ -9,23 +9,19 @@
   var input = document.getElementById("message");
   var connection = document.getElementById("connection");
 
-  function buyerId() {
-    var fromQuery = new URLSearchParams(window.location.search).get("buyer");
-    if (fromQuery) return fromQuery.slice(0, 64);
-    var saved = window.localStorage.getItem("xiaoer_buyer_id");
-    if (!saved) {
-      var bytes = new Uint8Array(8);
-      window.crypto.getRandomValues(bytes);
-      saved = "web_" + Array.prototype.map.call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      }).join("");
-      window.localStorage.setItem("xiaoer_buyer_id", saved);
-    }
-    return saved;
+  // Who the buyer is: a token the store's page signed (#token=… in the address, never sent to a
+  // server), or in development one the console minted for ?buyer=; else the visitor token this
+  // tab was given before; else none (an anonymous visitor). The client never names a buyer.
+  var VISITOR_KEY = "xiaoer_visitor_token";
+  function buyerToken() {
+    var fromHash = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("token");
+    if (fromHash) return { token: fromHash, visitor: false };
+    if (root.dataset.token) return { token: root.dataset.token, visitor: false };
+    var saved = window.sessionStorage.getItem(VISITOR_KEY);
+    return saved ? { token: saved, visitor: true } : { token: null, visitor: true };
   }
 
-  var buyer = buyerId();
-  root.dataset.buyer = buyer;
+  var identity = buyerToken();
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -156,13 +152,20 @@
 
   // Long-polling only: Rasa 3.6's Sanic server fails the websocket upgrade with its pinned
   // aiohttp (the client would fall back to polling anyway, after an error in Rasa's log).
-  var socket = window.io(root.dataset.socketUrl, { path: "/socket.io", transports: ["polling"] });
+  var socket = window.io(root.dataset.socketUrl, {
+    path: "/socket.io",
+    transports: ["polling"],
+    auth: function (callback) {
+      callback(identity.token ? { token: identity.token } : {});
+    },
+  });
   var ready = false;
 
   socket.on("connect", function () {
-    socket.emit("session_request", { session_id: buyer });
+    socket.emit("session_request", {});
   });
-  socket.on("session_confirm", function () {
+  socket.on("session_confirm", function (buyer) {
+    root.dataset.buyer = String(buyer || "");
     ready = true;
     root.dataset.ready = "true";
     connection.textContent = "在线 · 小二随时为您服务";
@@ -172,7 +175,24 @@
     root.dataset.ready = "false";
     connection.textContent = "连接断开，正在重连…";
   });
-  socket.on("connect_error", function () {
+  socket.on("visitor_token", function (token) {
+    if (identity.visitor && typeof token === "string") {
+      window.sessionStorage.setItem(VISITOR_KEY, token);
+      identity.token = token;
+    }
+  });
+  socket.on("connect_error", function (err) {
+    if (err && err.message && err.message.indexOf("token") !== -1) {
+      if (identity.visitor && identity.token) {
+        // An old visitor token: start again as a new visitor.
+        window.sessionStorage.removeItem(VISITOR_KEY);
+        identity.token = null;
+        socket.connect();
+        return;
+      }
+      connection.textContent = "登录状态已失效，请刷新页面后再试";
+      return;
+    }
     connection.textContent = "暂时连不上客服，正在重试…";
   });
   socket.on("bot_uttered", renderBot);
@@ -185,7 +205,7 @@
       return;
     }
     renderBuyer(shown || message);
-    socket.emit("user_uttered", { message: message, session_id: buyer });
+    socket.emit("user_uttered", { message: message });
   }
 
   form.addEventListener("submit", function (event) {

@@ -1,0 +1,43 @@
+"""`python -m xiaoer.rasa_ext.serve`: the Rasa server, configured from xiaoer.settings.
+
+`rasa run --auth-token …` would put the API secret in every process listing and make clients send
+it in query strings. Started from here, Rasa's HTTP API takes only short-lived HS256 JWTs signed with
+XIAOER_RASA_TOKEN (xiaoer.rasa_ext.client mints them), and the secret stays in the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from xiaoer.settings import RasaServerSettings
+
+
+def main() -> None:
+    settings = RasaServerSettings()
+    if not settings.rasa_token:
+        sys.exit("xiaoer.rasa_ext.serve: XIAOER_RASA_TOKEN is empty: Rasa's HTTP API would be open to anyone")
+    if not settings.model.is_file():
+        sys.exit(f"xiaoer.rasa_ext.serve: no model at {settings.model}: run `make train`")
+
+    import rasa.api
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.INFO, warn_only_once=True, filter_repeated_logs=True)
+    configure_structlog(logging.INFO)
+    rasa.api.run(
+        model=str(settings.model),
+        endpoints=str(settings.endpoints),
+        credentials=str(settings.credentials),
+        enable_api=True,
+        interface=settings.rasa_interface,
+        port=settings.rasa_port,
+        jwt_secret=settings.rasa_token,
+        jwt_method="HS256",
+        response_timeout=settings.response_timeout,
+    )
+
+
+if __name__ == "__main__":
+    main()
