@@ -155,6 +155,9 @@ class NluSettings(StoreClientSection, KnowledgeSection):
     catalogue_timeout: float = Field(0.5, env="XIAOER_CATALOGUE_TIMEOUT", gt=0)
     # After a failed catalogue check, parse without asking for this long.
     catalogue_retry_after: float = Field(5.0, env="XIAOER_CATALOGUE_RETRY_AFTER", ge=0)
+    # The catalogue is re-checked in the background this often (a PUT product is known within it);
+    # 0 checks before every message instead.
+    catalogue_refresh_seconds: float = Field(1.0, env="XIAOER_CATALOGUE_REFRESH_SECONDS", ge=0)
     # Routing bands; None means "as configured in config.yml".
     answer_threshold: float | None = Field(None, env="XIAOER_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, env="XIAOER_SUGGEST_THRESHOLD")
@@ -215,6 +218,9 @@ class RasaServerSettings(RasaClientSection):
     credentials: Path = Field(REPO_ROOT / "credentials.yml", env="XIAOER_CREDENTIALS")
     # Seconds Rasa waits for one message's processing before the channel gives up.
     response_timeout: int = Field(3600, env="XIAOER_RASA_RESPONSE_TIMEOUT", ge=1)
+    # A conversation session also ends after this many buyer messages (slots carry over), so
+    # per-message cost does not grow with the conversation (xiaoer.rasa_ext.sessions); 0: never.
+    session_max_turns: int = Field(20, env="XIAOER_SESSION_MAX_TURNS", ge=0)
 
 
 class FollowupSettings(StoreClientSection, RasaClientSection):

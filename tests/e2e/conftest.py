@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # CI trains models/xiaoer.tar.gz before pytest; a developer may point at another model.
 MODEL = Path(os.environ.get("XIAOER_TEST_MODEL") or ROOT / "models" / "xiaoer.tar.gz")
+CATALOGUE_REFRESH = 0.3
 # Seconds Rasa may take to load the model; a busy shared machine may need more than CI does.
 START_TIMEOUT = float(os.environ.get("XIAOER_TEST_START_TIMEOUT", "240"))
 
@@ -56,6 +58,8 @@ class Stack:
             "XIAOER_MARKETPLACE_SECRET": self.marketplace_secret,
             # The chat page mints tokens for ?buyer= (the browser tests' demo buyers).
             "XIAOER_DEV_MODE": "1",
+            # Rasa re-reads the store's catalogue this often in the background (put() waits for it).
+            "XIAOER_CATALOGUE_REFRESH_SECONDS": str(CATALOGUE_REFRESH),
             # Tests chat faster than buyers do; the throttling tests bring their own limits.
             "XIAOER_BUYER_BURST": "40",
             "XIAOER_BUYER_PER_MINUTE": "120",
@@ -164,6 +168,8 @@ class Stack:
             timeout=10,
         )
         assert response.status_code in (200, 201), (path, response.status_code, response.text)
+        if path.startswith("/api/products/"):
+            time.sleep(CATALOGUE_REFRESH * 2)  # a product is known to NLU within one refresh
         return response
 
     def buyer_token(self, buyer: str) -> str:

@@ -1,5 +1,6 @@
 """The live catalogue through the real stack: a product PUT into the store is answered in the very
-next message (no retrain, no restart), and buyer text in any width, script or case is understood."""
+next message after the catalogue refresh (a second; no retrain, no restart), and buyer text in any
+width, script or case is understood."""
 
 from __future__ import annotations
 

@@ -260,6 +260,27 @@ def test_a_put_product_is_known_at_the_next_check_and_unchanged_costs_a_304(live
     assert session.statuses[-1] == 200
 
 
+def test_in_the_background_a_message_never_waits_and_a_put_is_known_within_the_refresh(live_store) -> None:
+    url, token = live_store
+    put(url, token, TV_65)
+    session = CountingSession(token)
+    settings = CatalogueSettings(url, token, 2.0, 60.0, refresh_every=0.2)
+    source = CatalogueSource(settings, StoreClient(url, token, settings.timeout, session, read_attempts=1))
+    try:
+        assert set(source.current().products) == {"HY-TV-65E7K"}  # the first message loads it
+        asked = len(session.statuses)
+        for _ in range(50):
+            source.current()
+        assert len(session.statuses) - asked <= 2  # messages do not ask; the refresher does
+        put(url, token, FRIDGE)
+        deadline = time.monotonic() + 5
+        while "HY-BCD-536" not in source.current().products:
+            assert time.monotonic() < deadline, "the new product never arrived"
+            time.sleep(0.05)
+    finally:
+        source.stop()
+
+
 def test_store_down_keeps_the_last_catalogue_and_waits_before_asking_again(tmp_path) -> None:
     token = "t"
     app = create_app(f"sqlite:///{tmp_path / 'store.db'}", token)
@@ -300,7 +321,7 @@ def test_component_reads_env_and_never_asks_at_construction(monkeypatch) -> None
     monkeypatch.setenv("XIAOER_CATALOGUE_TIMEOUT", "0.2")
     component = CatalogueEntityExtractor.create({}, None, None, None)
     settings = component.source.settings
-    assert settings == CatalogueSettings(f"http://127.0.0.1:{port}", "secret", 0.2, 5.0)
+    assert settings == CatalogueSettings(f"http://127.0.0.1:{port}", "secret", 0.2, 5.0, refresh_every=1.0)
     assert component.source._client is None  # nothing opened yet
 
 

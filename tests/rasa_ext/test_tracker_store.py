@@ -62,3 +62,12 @@ def test_postgresql_by_url(domain, postgres_url: str) -> None:
     assert tracker.get_slot("order_id") == "261105873012"
     assert tracker.is_paused()
     assert "buyer_pg" in asyncio.run(store.keys())
+
+
+def test_sqlite_runs_in_wal_mode_without_an_fsync_per_turn(domain, tmp_path) -> None:
+    db = tmp_path / "tracker.db"
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")
+    round_trip(store, "buyer_wal")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL

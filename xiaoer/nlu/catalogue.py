@@ -217,6 +217,8 @@ class CatalogueSettings:
     timeout: float
     # After a failed check, parse without asking for this long (a down store costs nothing).
     retry_after: float
+    # Seconds between checks in the background; 0: check before every message (no thread).
+    refresh_every: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: NluSettings) -> CatalogueSettings:
@@ -225,11 +227,16 @@ class CatalogueSettings:
             store_token=settings.reading_token,
             timeout=settings.catalogue_timeout,
             retry_after=settings.catalogue_retry_after,
+            refresh_every=settings.catalogue_refresh_seconds,
         )
 
 
 class CatalogueSource:
-    """The store's current catalogue, re-read only when its ETag changes."""
+    """The store's current catalogue, re-read only when its ETag changes.
+
+    With `refresh_every` a background thread asks the store that often and a message never waits
+    for it (a PUT product is known within that time); without, every message asks first.
+    """
 
     def __init__(self, settings: CatalogueSettings, client: StoreClient | None = None):
         self.settings = settings
@@ -238,9 +245,37 @@ class CatalogueSource:
         self._index: CatalogueIndex | None = None
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._refresher: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def current(self) -> CatalogueIndex | None:
-        """The newest catalogue the store gives within the timeout, else the last known one."""
+        """The catalogue to parse a message with: the newest known one."""
+        if self.settings.refresh_every <= 0:
+            return self.check()
+        if self._refresher is None:
+            self.check()  # the first message gets a catalogue; later ones never wait
+            self._start_refresher()
+        return self._index
+
+    def _start_refresher(self) -> None:
+        with self._lock:
+            if self._refresher is not None:
+                return
+            self._refresher = threading.Thread(target=self._refresh_loop, name="catalogue", daemon=True)
+            self._refresher.start()
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(self.settings.refresh_every):
+            try:
+                self.check()
+            except Exception:  # the thread must outlive any surprise; messages use the last one
+                logger.exception("catalogue refresh failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def check(self) -> CatalogueIndex | None:
+        """Ask the store now (unless it failed within retry_after); the newest known catalogue."""
         with self._lock:
             if time.monotonic() >= self._down_until:
                 try:
