@@ -42,7 +42,11 @@ test: ## The whole suite, from a fresh machine: setup, lint, validate, train, py
 test-dialogue: ## Rasa conversation tests (tests/test_*.yml) against the trained model
 	@$(BIN)/rasa test core --e2e --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
 
-.PHONY: followup-report bench-followup
+.PHONY: followup-report bench-followup bench
+bench: setup ## Per-message speed beside a bare Rasa echo bot trained in the same run (p50/p95, throughput, turn 200 vs 10, RSS)
+	@test -f models/xiaoer.tar.gz || $(BIN)/python -m xiaoer.run train
+	@$(BIN)/python -m xiaoer.bench
+
 followup-report: setup ## Follow-up engine: per-scenario sent / skipped / failed / converted counts and GMV
 	@$(BIN)/python -m xiaoer.followup report
 
