@@ -21,6 +21,14 @@ run: setup ## Set up, train if needed, and start store, action server, Rasa, con
 train: setup ## Train the Rasa model into models/
 	@$(BIN)/python -m xiaoer.run train
 
+# Minutes, not a full train, after NLU examples or knowledge variants changed (docs/nlu-tuning.md).
+# Rasa refuses it after any change to config.yml other than epochs, to the domain, or to the set
+# of intents/entities: then `make train`. Records the fingerprint so `make run` keeps the model.
+.PHONY: finetune
+finetune: setup ## Fine-tune models/xiaoer.tar.gz on edited NLU examples / knowledge variants (20% of the epochs)
+	@$(BIN)/rasa train --finetune models/xiaoer.tar.gz --epoch-fraction 0.2 --fixed-model-name xiaoer --out models
+	@$(BIN)/python -c "from xiaoer.run import FINGERPRINT, training_fingerprint; FINGERPRINT.write_text(training_fingerprint())"
+
 knowledge: setup ## Build data/nlu/faq from knowledge/
 	@$(BIN)/python -m xiaoer.knowledge build
 
@@ -41,6 +49,11 @@ test: ## The whole suite, from a fresh machine: setup, lint, validate, train, py
 
 test-dialogue: ## Rasa conversation tests (tests/test_*.yml) against the trained model
 	@$(BIN)/rasa test core --e2e --stories tests/ --model models/xiaoer.tar.gz --fail-on-prediction-errors --out results/dialogue
+
+.PHONY: run-cluster
+run-cluster: setup ## Several replicas on one machine: nginx :5080, Rasa x2, actions x2, PostgreSQL, Redis, RabbitMQ (docs/scaling.md)
+	@bash scripts/setup.sh --cluster
+	@$(BIN)/python -m xiaoer.cluster
 
 .PHONY: followup-report bench-followup bench
 bench: setup ## Per-message speed beside a bare Rasa echo bot trained in the same run (p50/p95, throughput, turn 200 vs 10, RSS)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Creates .venv with Python 3.10 and installs the pinned dependencies.
 #   scripts/setup.sh          what running the assistant needs
-#   scripts/setup.sh --test   also what the test suite needs from Debian (PostgreSQL, Chromium)
+#   scripts/setup.sh --test      also what the test suite needs from Debian (PostgreSQL, Redis,
+#                                RabbitMQ, nginx, Chromium)
+#   scripts/setup.sh --cluster   also what `make run-cluster` needs (PostgreSQL, Redis, RabbitMQ, nginx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test_services=0
-[ "${1:-}" = "--test" ] && want_test_services=1
+want_cluster_services=0
+[ "${1:-}" = "--test" ] && want_test_services=1 && want_cluster_services=1
+[ "${1:-}" = "--cluster" ] && want_cluster_services=1
 
 find_python310() {
   local candidate
@@ -44,26 +48,30 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if [ "$want_test_services" = 1 ]; then
-  # Tests start a real PostgreSQL server on loopback themselves and drive a real browser.
-  missing=()
+missing=()
+if [ "$want_cluster_services" = 1 ]; then
+  # The clustered run (and the tests, which start these servers on loopback themselves).
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-  # Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
-  # Rate limits shared by replicas are tested against a real Redis.
   [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+fi
+if [ "$want_test_services" = 1 ]; then
+  # Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   # Fonts so screenshots show Chinese text and buyers' emoji rather than boxes.
   ls /usr/share/fonts/*/*wqy* /usr/share/fonts/opentype/noto/*CJK* >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
   ls /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" != 0 ]; then
-      echo "setup: tests need Debian packages: ${missing[*]} (run as root or install them)" >&2
-      exit 1
-    fi
-    echo "setup: installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: these need Debian packages: ${missing[*]} (run as root or install them)" >&2
+    exit 1
   fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  # Debian's packages would start their own servers where an init system runs; ours start them.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 echo "setup: ready"

@@ -260,6 +260,11 @@ class AssistSettings(RasaClientSection, TrackerSection):
     store_timezone: str = Field("Asia/Shanghai", env="XIAOER_STORE_TIMEZONE")
     # Seconds before a call to Rasa or the action server is abandoned.
     assist_timeout: float = Field(10.0, env="XIAOER_ASSIST_TIMEOUT", gt=0)
+    # Where the metrics read conversations: Rasa's tracker store, or the events Rasa's broker
+    # published (a clustered run: xiaoer.assist.consume keeps them in the assist database).
+    metrics_events: Literal["tracker", "broker"] = Field("tracker", env="XIAOER_METRICS_EVENTS")
+    broker_url: str = Field("", env="XIAOER_BROKER_URL")
+    broker_queue: str = Field("xiaoer_events", env="XIAOER_BROKER_QUEUE")
 
 
 class ConsoleSettings(StoreClientSection, RasaClientSection, TrackerSection, BuyerTokenSection):
@@ -299,6 +304,19 @@ class RunSettings(StoreClientSection, RasaClientSection, TrackerSection):
     start_timeout: float = Field(300.0, env="XIAOER_START_TIMEOUT", gt=0)
     # The console's development agent password (generated into var/dev-tokens.env when unset).
     dev_agent_password: str = Field("", env="XIAOER_DEV_AGENT_PASSWORD")
+
+
+class ClusterSettings(Section):
+    """`make run-cluster`: every component on loopback, ports counted up from port_base."""
+
+    cluster_dir: Path = Field(VAR_DIR / "cluster", env="XIAOER_CLUSTER_DIR")
+    # Where buyers, bridges and the console's socket.io reach Rasa: nginx.
+    front_port: int = Field(5080, env="XIAOER_CLUSTER_PORT")
+    port_base: int = Field(6100, env="XIAOER_CLUSTER_PORT_BASE")
+    rasa_replicas: int = Field(2, env="XIAOER_CLUSTER_RASA_REPLICAS", ge=1)
+    action_replicas: int = Field(2, env="XIAOER_CLUSTER_ACTION_REPLICAS", ge=1)
+    followup_workers: int = Field(2, env="XIAOER_CLUSTER_FOLLOWUP_WORKERS", ge=1)
+    start_timeout: float = Field(600.0, env="XIAOER_START_TIMEOUT", gt=0)
 
 
 def from_environment(names: tuple[str, ...]) -> dict[str, str]:

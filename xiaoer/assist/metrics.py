@@ -32,6 +32,7 @@ from typing import Any, Dict, Iterable, List
 from zoneinfo import ZoneInfo
 
 from xiaoer.assist.decisions import DecisionLog
+from xiaoer.assist.events import EventLog
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.settings import AssistSettings
 
@@ -170,11 +171,19 @@ def add_conversations(figures: DayFigures, events: Iterable[Dict[str, Any]]) -> 
 # --- command ---------------------------------------------------------------------------
 
 
-def figures_for(day: date, log: DecisionLog, tracker_database_url: str | None, zone: ZoneInfo) -> DayFigures:
+def figures_for(
+    day: date,
+    log: DecisionLog,
+    tracker_database_url: str | None,
+    zone: ZoneInfo,
+    events: EventLog | None = None,
+) -> DayFigures:
     start, end = day_bounds(day, zone)
     figures = DayFigures(day=day.isoformat())
     add_decisions(figures, log, start, end)
-    if tracker_database_url:
+    if events is not None:
+        add_conversations(figures, events.events_between(start, end))
+    elif tracker_database_url:
         reader = TrackerReader(tracker_database_url)
         try:
             add_conversations(figures, reader.events_between(start, end))
@@ -255,9 +264,10 @@ def main(argv: List[str] | None = None) -> int:
         parser.error("at most a year at a time")
     log = DecisionLog(args.assist_db or settings.assist_database_url)
     tracker_url = args.tracker_db or settings.tracker_database_url
+    events = EventLog(settings.assist_database_url) if settings.metrics_events == "broker" else None
     day = first
     while day <= last:
-        figures = figures_for(day, log, tracker_url, zone)
+        figures = figures_for(day, log, tracker_url, zone, events)
         print(json.dumps(figures.as_dict(), ensure_ascii=False) if args.json else render(figures, zone.key))
         day += timedelta(days=1)
     return 0

@@ -17,8 +17,8 @@ from typing import Dict
 
 from xiaoer.bench import echo
 from xiaoer.bench.load import Timings, concurrent, long_conversation, sequential
-from xiaoer.bench.processes import Processes
 from xiaoer.bench.stack import XiaoerStack, buyer_of, order_of
+from xiaoer.launch import Processes
 from xiaoer.settings import REPO_ROOT, RasaServerSettings
 
 

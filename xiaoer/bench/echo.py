@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import Dict
 
-from xiaoer.bench.processes import BIN, Processes, free_port
+from xiaoer.launch import BIN, Processes, free_port
 
 CONFIG = """\
 recipe: default.v1

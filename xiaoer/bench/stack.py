@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Dict
 
 from xiaoer import identity
-from xiaoer.bench.processes import BIN, Processes, free_port
+from xiaoer.launch import BIN, Processes, free_port
 from xiaoer.settings import REPO_ROOT
 from xiaoer.storeapi.client import StoreClient
 

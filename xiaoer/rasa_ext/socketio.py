@@ -24,7 +24,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from xiaoer import identity
 from xiaoer.rasa_ext.guard import EMPTY_REPLY, BuyerGate
@@ -104,8 +104,14 @@ class XiaoerSocketIOInput(SocketIOInput):
         # connection's token instead of the client's session_id, and the buyer-channel limits.
         settings = ChannelSettings()
         gate = BuyerGate(settings)
+        # Replicas share rooms through Redis: a message for a buyer reaches them on whichever
+        # replica their connection lives.
+        manager = AsyncRedisManager(settings.redis_url) if settings.redis_url else None
         sio = AsyncServer(
-            async_mode="sanic", cors_allowed_origins=allowed_origins(settings), max_http_buffer_size=MAX_FRAME
+            async_mode="sanic",
+            cors_allowed_origins=allowed_origins(settings),
+            max_http_buffer_size=MAX_FRAME,
+            client_manager=manager,
         )
         socketio_webhook = _AppAwareBlueprint(self, sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
