@@ -18,11 +18,11 @@ def test_model_numbers_in_every_width_and_case_become_one_form(typed) -> None:
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("這款的解析度", "这款的解析度"),
+        ("這款的解析度", "这款的分辨率"),
         ("電視的刷新率是多少？", "电视的刷新率是多少?"),
         ("空調是變頻的嗎", "空调是变频的吗"),
         ("我想問下６５ｅ７ｋ的  能效等級", "我想问下65E7K的 能效等级"),
-        ("支援１２０ｈｚ嗎", "支援120HZ吗"),
+        ("支援１２０ｈｚ嗎", "支持120HZ吗"),
         ("KFR-35GW/E290-x1 幾匹", "KFR-35GW/E290-X1 几匹"),
         ("E7K\u300065寸", "E7K 65寸"),  # ideographic space
         ("\t多少\n\n錢  ", "多少 钱"),
@@ -97,7 +97,7 @@ def test_compact_is_the_normalised_text_without_spaces() -> None:
 
 def test_letters_key_folds_width_case_script_spaces_punctuation_and_emoji() -> None:
     assert letters_key("６５Ｅ７Ｋ 有貨嗎？😊") == letters_key("65e7k有货吗") == "65e7k有货吗"
-    assert letters_key("這款的解析度") == "这款的解析度"
+    assert letters_key("這款的解析度") == "这款的分辨率"  # Taiwan phrase (tw2sp)
     assert letters_key("  催 发货！！") == "催发货"
     assert letters_key("我的订单") != letters_key("我的订单呢")
 

@@ -1,7 +1,9 @@
 """Buyer text in one canonical form, and the comparison keys built on it: the bottom layer.
 
 normalize("這款６５ｅ７ｋ  多大😡") -> "这款65E7K 多大生气": traditional to simplified (OpenCC t2s),
-full-width to half-width (NFKC), Latin letters upper-cased (catalogue model numbers are written
+regional words to the store's words (介面 → 接口, 冷氣 → 空调: vocabulary/regional.yml always,
+OpenCC's Taiwan phrases when the message is written in traditional characters), full-width to
+half-width (NFKC), Latin letters upper-cased (catalogue model numbers are written
 "65E7K"), whitespace runs collapsed to one space and trimmed, emoji mapped to a word when they
 carry meaning for customer service and dropped otherwise. Every output character remembers which
 input characters produced it, so entity spans can move between the two texts.
@@ -12,7 +14,7 @@ Keys for comparing texts, each for its own job:
     letters_key(text)   letters and digits only: held-out overlap and lexical FAQ similarity
     spelling_key(text)  width, case and spaces folded, script kept: duplicate knowledge variants
 
-Imports nothing from xiaoer: everything else builds on this module.
+Imports nothing from xiaoer but the settings (where vocabulary/ is): everything else builds on it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import List, Tuple
+from pathlib import Path
+from typing import Dict, Iterable, List, Tuple
+
+REGIONAL_FILE = "regional.yml"
 
 # Emoji that change what a message means here (anger → complaint, thumbs-up → yes). Others are
 # decoration and are dropped; a word keeps "😡😡" from reading like a calm "好的".
@@ -54,6 +59,77 @@ def _t2s():
     from opencc import OpenCC
 
     return OpenCC("t2s")
+
+
+class PhraseTable:
+    """Regional words → the store's words, matched longest first on simplified text.
+
+    Two kinds of entry: `always` ones (the store's own table: 介面 is a connector here, not a user
+    interface, however the buyer writes it) and `traditional` ones (OpenCC's Taiwan phrases, tw2sp's
+    phrase step), used only for a message written in traditional characters: 资料 → 数据 is right
+    for a Taiwanese buyer and wrong for a mainland one.
+    """
+
+    def __init__(self, always: Dict[str, str], traditional: Dict[str, str]) -> None:
+        # An `always` entry that maps a word to itself is kept: it stops a traditional phrase.
+        self.always = {k: v for k, v in always.items() if k}
+        self.traditional = {**{k: v for k, v in traditional.items() if k and k != v}, **self.always}
+        self.longest = max((len(k) for k in self.traditional), default=0)
+
+    def split(self, simplified: str, traditional: bool) -> List[Tuple[str, int, int]]:
+        """(text, start, end) pieces covering `simplified`: a replaced word, or one character."""
+        table = self.traditional if traditional else self.always
+        pieces: List[Tuple[str, int, int]] = []
+        i = 0
+        while i < len(simplified):
+            for size in range(min(self.longest, len(simplified) - i), 1, -1):
+                word = table.get(simplified[i : i + size])
+                if word is not None:
+                    pieces.append((word, i, i + size))
+                    i += size
+                    break
+            else:
+                pieces.append((simplified[i], i, i + 1))
+                i += 1
+        return pieces
+
+    def convert(self, simplified: str, traditional: bool) -> str:
+        return "".join(piece for piece, _, _ in self.split(simplified, traditional))
+
+
+def _opencc_taiwan_phrases() -> Dict[str, str]:
+    """tw2sp's phrase dictionary (軟體 → 软件, 螢幕 → 屏幕), both sides simplified; first reading."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TWPhrasesRev.txt"
+    phrases: Dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        regional, _, standard = line.partition("\t")
+        if regional and standard:
+            phrases[to_simplified(regional)] = to_simplified(standard.split()[0])
+    return phrases
+
+
+def read_regional(path: Path) -> Dict[str, str]:
+    """vocabulary/regional.yml as {regional word, simplified: store word}; `make validate` checks
+    the file strictly (xiaoer.vocabulary), so a file it rejects is not used here at all."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        pairs: Iterable = (data.get("regional") or {}).items()
+        return {to_simplified(str(k)): str(v) for k, v in pairs if isinstance(v, str)}
+    except (OSError, AttributeError, yaml.YAMLError):
+        return {}
+
+
+@functools.lru_cache(maxsize=1)
+def regional_table() -> PhraseTable:
+    from xiaoer.settings import KnowledgeSection
+
+    return PhraseTable(
+        read_regional(KnowledgeSection().vocabulary_dir / REGIONAL_FILE), _opencc_taiwan_phrases()
+    )
 
 
 def is_emoji(char: str) -> bool:
@@ -101,9 +177,11 @@ class Normalized:
         return inside[0], inside[-1] + 1
 
 
-def normalize(text: str) -> Normalized:
+def normalize(text: str, phrases: PhraseTable | None = None) -> Normalized:
+    """`phrases` defaults to the configured regional table (regional_table())."""
     original = text or ""
     simplified = to_simplified(original)
+    table = regional_table() if phrases is None else phrases
     out: List[str] = []
     spans: List[Tuple[int, int]] = []
     pending_space: Tuple[int, int] | None = None
@@ -118,23 +196,25 @@ def normalize(text: str) -> Normalized:
             out.append(char)
             spans.append((start, end))
 
-    for index, char in enumerate(simplified):
-        folded = unicodedata.normalize("NFKC", char)
-        if char in EMOJI_WORDS:
-            piece = EMOJI_WORDS[char]
-        elif ord(char) in _EMOJI_PARTS:
-            piece = ""  # part of the emoji before it, already handled
-        elif folded == char and is_emoji(char):
-            piece = " "
-        else:
-            piece = folded  # "６" -> "6", "㎏" -> "kg", "①" -> "1"
-        piece = "".join(c.upper() if "a" <= c <= "z" else c for c in piece)
-        for part in _split_spaces(piece):
-            if part == " ":
-                if pending_space is None:
-                    pending_space = (index, index + 1)
+    # A replaced word's characters all come from the whole regional word.
+    for word, start, end in table.split(simplified, traditional=simplified != original):
+        for char in word:
+            folded = unicodedata.normalize("NFKC", char)
+            if char in EMOJI_WORDS:
+                piece = EMOJI_WORDS[char]
+            elif ord(char) in _EMOJI_PARTS:
+                piece = ""  # part of the emoji before it, already handled
+            elif folded == char and is_emoji(char):
+                piece = " "
             else:
-                emit(part, index, index + 1)
+                piece = folded  # "６" -> "6", "㎏" -> "kg", "①" -> "1"
+            piece = "".join(c.upper() if "a" <= c <= "z" else c for c in piece)
+            for part in _split_spaces(piece):
+                if part == " ":
+                    if pending_space is None:
+                        pending_space = (start, end)
+                else:
+                    emit(part, start, end)
     return Normalized(original, "".join(out), tuple(spans))
 
 
@@ -163,14 +243,15 @@ def compact(text: str) -> str:
 
 
 def letters_key(text: str) -> str:
-    """Letters and digits only, after NFKC, t2s and case folding ("６５Ｅ７Ｋ 有貨嗎？😊" -> "65e7k有货吗").
+    """Letters and digits only, after NFKC, t2s, regional words and case folding ("６５Ｅ７Ｋ 有貨嗎？😊" -> "65e7k有货吗").
 
     Two texts with equal keys count as the same question: the evaluation's overlap check (at least
     as strict as the NLU's normaliser, so a held-out message the model would see as a training
     example is caught) and the lexical FAQ matcher's preprocessing.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _t2s().convert(text).casefold()
+    simplified = to_simplified(text)
+    text = regional_table().convert(simplified, traditional=simplified != text).casefold()
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in ("L", "N"))
 
 

@@ -2,6 +2,8 @@
 
     attributes.yml   buyers' words for an attribute → the catalogue's display names, most likely first
     categories.yml   product categories → the words buyers use for them
+    regional.yml     Taiwan and Hong Kong words → the store's words; xiaoer.text applies it before
+                     NLU (a change needs a retrain); checked here, read there (xiaoer.text is below)
 
 Store operators and trainers edit these files. The catalogue matcher in Rasa and the action server
 read them through xiaoer.nlu.attributes when first needed, so a change needs a restart, not a
@@ -23,7 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from xiaoer.datafiles import NodeReader, Problem
 from xiaoer.settings import REPO_ROOT, KnowledgeSection
-from xiaoer.text import compact
+from xiaoer.text import REGIONAL_FILE, compact, spelling_key, to_simplified
 
 ATTRIBUTES_FILE = "attributes.yml"
 CATEGORIES_FILE = "categories.yml"
@@ -66,6 +68,10 @@ class _Reader(NodeReader):
         self.key_what = key_what  # "word" / "category"
         self.value_what = value_what  # "display name" / "word"
         self.lines: Dict[str, int] = {}  # key → line: where read() reports a shared word
+
+    def fold(self, key: str) -> str:
+        """The form in which two keys are the same key."""
+        return compact(key)
 
     def text(self, node: Node, what: str) -> str | None:
         """A non-empty string scalar; YAML's 12, yes or null are not text here."""
@@ -112,7 +118,7 @@ class _Reader(NodeReader):
             if key is None:
                 continue
             line = key_node.start_mark.line + 1
-            folded = compact(key)
+            folded = self.fold(key)
             if folded in first:
                 written, at = first[folded]
                 twice = f"{self.key_what} {key!r} is listed twice"
@@ -135,6 +141,34 @@ class _Reader(NodeReader):
             return None
         texts = [self.text(item, f"a {self.value_what} of {key!r}") for item in node.value]
         return None if None in texts else tuple(t for t in texts if t is not None)
+
+
+class _RegionalReader(_Reader):
+    """regional.yml: a regional word → one store word (text, not a list)."""
+
+    def fold(self, key: str) -> str:
+        # Not compact(): that applies this very table, and 冷氣 and 冷氣機 would be one word.
+        return to_simplified(spelling_key(key))
+
+    def values(self, key: str, node: Node) -> Tuple[str, ...] | None:
+        word = self.text(node, f"the store word for {key!r}")
+        if word is None:
+            return None
+        if len(self.fold(key)) < 2:
+            # One character replaced inside every word that holds it would change far too much.
+            self.fail(node, f"regional word {key!r} must be two characters or more")
+            return None
+        return (word,)
+
+
+def validate_regional(directory: Path, root: Path = REPO_ROOT) -> List[Problem]:
+    """Problems in regional.yml (none when the store has no such file: no regional words)."""
+    path = Path(directory) / REGIONAL_FILE
+    if not path.exists():
+        return []
+    reader = _RegionalReader(path, _label(path, root), "regional", "regional word", "store word")
+    reader.read()
+    return reader.problems
 
 
 def _label(path: Path, root: Path) -> str:
@@ -169,7 +203,8 @@ def read(directory: Path, root: Path = REPO_ROOT) -> Tuple[Vocabulary | None, Li
 
 def validate(directory: Path | None = None) -> List[Problem]:
     """Every problem in the vocabulary files (none: they load)."""
-    return read(default_directory() if directory is None else directory)[1]
+    directory = default_directory() if directory is None else directory
+    return read(directory)[1] + validate_regional(directory)
 
 
 def default_directory() -> Path:
@@ -209,7 +244,8 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     directory = args.dir or default_directory()
     vocabulary, problems = read(directory)
-    if vocabulary is None:
+    problems += validate_regional(directory)
+    if vocabulary is None or problems:
         print(f"vocabulary: {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
