@@ -306,6 +306,13 @@ class RunSettings(StoreClientSection, RasaClientSection, TrackerSection):
     dev_agent_password: str = Field("", env="XIAOER_DEV_AGENT_PASSWORD")
 
 
+class TrainerSettings(StoreClientSection, TrackerSection, KnowledgeSection):
+    """`python -m xiaoer.trainer`: live conversations mined for misses (docs/trainer.md)."""
+
+    assist_database_url: str = Field(_sqlite("assist.db"), env="XIAOER_ASSIST_DATABASE_URL")
+    nlu_data_dir: Path = Field(REPO_ROOT / "data" / "nlu", env="XIAOER_NLU_DATA_DIR")
+
+
 class ClusterSettings(Section):
     """`make run-cluster`: every component on loopback, ports counted up from port_base."""
 

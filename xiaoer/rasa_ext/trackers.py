@@ -15,7 +15,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, or_, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -93,6 +106,20 @@ class TrackerReader:
         """A SQLite file Rasa has not created yet: nothing to read (and no empty file made)."""
         url = make_url(self.database_url)
         return url.drivername.startswith("sqlite") and not (url.database and Path(url.database).exists())
+
+    def problem(self) -> str | None:
+        """Why the tracker store cannot be read (None: it can, or it does not exist yet)."""
+        if self._absent():
+            return None
+        try:
+            with self.engine.connect() as conn:
+                if inspect(conn).has_table(events_table.name):  # none before Rasa's first message
+                    conn.execute(select(events_table.c.id).limit(1)).all()
+        except SQLAlchemyError as exc:
+            where = make_url(self.database_url).render_as_string(hide_password=True)
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            return f"cannot read the tracker store at {where}: {reason}"
+        return None
 
     def _rows(self, query) -> list:
         if self._absent():
