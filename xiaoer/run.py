@@ -41,7 +41,15 @@ TOKEN_VARS = (
 )
 MODEL = REPO_ROOT / "models" / "xiaoer.tar.gz"
 FINGERPRINT = REPO_ROOT / "models" / "xiaoer.fingerprint"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+# What a model is trained from: a change to any of these means `make run` retrains first.
+TRAINING_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data",
+    "vocabulary/regional.yml",
+    "xiaoer/text.py",
+    "xiaoer/nlu",
+)
 # The development agent's console password (login DEV_AGENT_LOGIN), generated like the tokens.
 DEV_AGENT_PASSWORD_VAR = "XIAOER_DEV_AGENT_PASSWORD"
 DEV_AGENT_LOGIN = "dev"
@@ -85,7 +93,11 @@ def training_fingerprint(root: Path = REPO_ROOT, inputs: Iterable[str] = TRAININ
     digest = hashlib.sha256()
     for name in inputs:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path] * path.exists()
+        )
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())

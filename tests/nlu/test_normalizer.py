@@ -89,3 +89,13 @@ def test_empty_message_passes_through() -> None:
     message = Message(data={TEXT: ""})
     restorer.process(normalizer.process([message]))
     assert message.get(TEXT) == ""
+
+
+def test_rasas_cache_key_follows_the_regional_table(tmp_path, monkeypatch) -> None:
+    # Rasa reuses a component's cached output while its fingerprint holds: an edited table must
+    # change it, or `rasa train` keeps training on the old normalised examples.
+    shipped = TextNormalizer.fingerprint_addon({})
+    assert TextNormalizer.fingerprint_addon({}) == shipped
+    (tmp_path / "regional.yml").write_text("regional:\n  冷氣: 空调\n", encoding="utf-8")
+    monkeypatch.setenv("XIAOER_VOCABULARY_DIR", str(tmp_path))
+    assert TextNormalizer.fingerprint_addon({}) != shipped

@@ -56,6 +56,14 @@ def test_fingerprint_changes_with_training_data_only(tmp_path: Path) -> None:
     assert run.training_fingerprint(tmp_path) == before
     (tmp_path / "data" / "nlu" / "a.yml").write_text("nlu: [x]\n")
     assert run.training_fingerprint(tmp_path) != before
+    # The code and table that normalise the training data are inputs too; compiled files are not.
+    changed = run.training_fingerprint(tmp_path)
+    (tmp_path / "xiaoer" / "nlu" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "xiaoer" / "nlu" / "__pycache__" / "cards.pyc").write_bytes(b"x")
+    assert run.training_fingerprint(tmp_path) == changed
+    (tmp_path / "vocabulary").mkdir()
+    (tmp_path / "vocabulary" / "regional.yml").write_text("regional:\n  冷氣: 空调\n")
+    assert run.training_fingerprint(tmp_path) != changed
 
 
 def test_model_is_stale_without_model_or_with_another_fingerprint(

@@ -125,13 +125,10 @@ def build_report(
     parsed_all = parse([m.text for m in messages])
     predictions = [prediction_from_parse(m, parsed) for m, parsed in zip(messages, parsed_all, strict=True)]
     # KB intents the model has no response selector for: every one of their messages is a FAQ miss.
-    missing_selectors = sorted(
-        {
-            m.intent
-            for m, parsed in zip(messages, parsed_all, strict=True)
-            if m.faq and not {m.intent, "default"} & set(parsed.get("response_selector") or {})
-        }
-    )
+    # (A gated selector skips messages whose intent DIET ranks low: absent from one parse is not
+    # absent from the model, so only an intent no parse ever had a pick for counts.)
+    picked = {key for parsed in parsed_all for key in (parsed.get("response_selector") or {})}
+    missing_selectors = sorted({m.intent for m in messages if m.faq and not {m.intent, "default"} & picked})
     kb_messages = [(m.text, m.intent_response_key) for m in messages if m.faq]
     baseline = None
     if kb and kb_messages:

@@ -14,6 +14,7 @@ entities on the buyer's text. A card with no words around it reads as "这个订
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -34,6 +35,20 @@ _CARD_ENTITIES = "xiaoer_card_entities"  # entities from a card, on the buyer's 
 CARD_EXTRACTOR = "xiaoer.cards"
 # What a card alone asks about, as a buyer would say it.
 CARD_ALONE = {"order": "这个订单", "product": "这个商品"}
+
+
+def normalisation_fingerprint() -> str:
+    import hashlib
+
+    from xiaoer import text
+    from xiaoer.nlu import cards
+    from xiaoer.settings import KnowledgeSection
+
+    digest = hashlib.sha256()
+    regional = KnowledgeSection().vocabulary_dir / text.REGIONAL_FILE
+    for path in (Path(text.__file__), Path(cards.__file__), Path(__file__), regional):
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()
 
 
 def without_cards(normalized: Normalized, fields: List[CardField]) -> Normalized:
@@ -149,6 +164,13 @@ class TextNormalizer(GraphComponent):
         execution_context: ExecutionContext,
     ) -> TextNormalizer:
         return cls()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
+        """What the normalised training data depends on beyond config.yml: the regional table and
+        the code that applies it. Rasa caches a component's output by fingerprint; without this,
+        `rasa train` after an edit to either reused the old normalised examples."""
+        return normalisation_fingerprint()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:
