@@ -54,6 +54,25 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children, live or ended, in seconds (/proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            # The command name (field 2) may hold spaces: the fields after it start past ")".
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            # utime, stime, and cutime, cstime: children that ended and were waited for.
+            total += sum(int(value) for value in fields[11:15]) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pending += [int(child) for child in children]
+    return total
+
+
 class Processes:
     def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
         self.workdir = workdir
@@ -122,6 +141,9 @@ class Processes:
 
     def memory(self) -> Dict[str, float]:
         return {name: rss_mb(process.pid) for name, process in self.running.items()}
+
+    def cpu(self) -> Dict[str, float]:
+        return {name: cpu_seconds(process.pid) for name, process in self.running.items()}
 
     def stop(self) -> None:
         """Newest first: the front goes before what it fronts, the databases last."""

@@ -124,8 +124,15 @@ def train() -> None:
         ],
         cwd=REPO_ROOT,
         check=True,
+        env=training_env(),
     )
     FINGERPRINT.write_text(fingerprint)
+
+
+def training_env() -> Dict[str, str]:
+    """Rasa lists a retrieval intent's responses in set order, and `rasa train --finetune` refuses a
+    model whose domain lists them in another order: with a fixed hash seed every run agrees."""
+    return {**os.environ, "PYTHONHASHSEED": "0"}
 
 
 def endpoints_file(action_port: int) -> str:

@@ -71,3 +71,29 @@ def test_sqlite_runs_in_wal_mode_without_an_fsync_per_turn(domain, tmp_path) -> 
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_the_current_session_is_found_by_index(domain, tmp_path) -> None:
+    from sqlalchemy import inspect, text
+
+    from xiaoer.rasa_ext.tracker_store import SESSION_INDEXES
+
+    db = tmp_path / "tracker.db"
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")
+    round_trip(store, "buyer_index")
+    indexes = {i["name"]: tuple(i["column_names"]) for i in inspect(store.engine).get_indexes("events")}
+    for name, columns in SESSION_INDEXES.items():
+        assert indexes[name] == columns
+    # SQLite's plan for Rasa's session-start lookup uses the index, not a scan of the buyer's rows.
+    with store.engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT max(timestamp) FROM events "
+                    "WHERE sender_id = 'b' AND type_name = 'session_started'"
+                )
+            )
+        )
+    assert "ix_events_sender_type_time" in plan, plan
+    UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")  # a restart finds them there

@@ -38,6 +38,8 @@ def test_bench_measures_xiaoer_beside_the_echo_bot(tmp_path: Path) -> None:
         "RSS rasa",
         "RSS echo-rasa",
         "RSS actions",
+        "CPU per message under load, rasa",
+        "messages per CPU core-second",
     ):
         assert row in result.stdout, result.stdout
     figures = json.loads(out.read_text())
@@ -46,3 +48,7 @@ def test_bench_measures_xiaoer_beside_the_echo_bot(tmp_path: Path) -> None:
         assert figures[bot]["concurrent"]["messages"] > 0 and figures[bot]["concurrent"]["errors"] == 0
         assert figures[bot]["sequential"]["p95_ms"] > 0
     assert set(figures["xiaoer"]["rss_mb"]) == {"store", "actions", "rasa"}
+    # Every process spent CPU answering; Rasa is where a message's NLU and dialogue run.
+    cpu = figures["xiaoer"]["cpu_ms_per_message"]
+    assert set(cpu) == {"store", "actions", "rasa"} and cpu["rasa"] > 0
+    assert figures["xiaoer"]["messages_per_core_second"] == 1000 / sum(cpu.values())

@@ -29,15 +29,27 @@ class Figures:
     first_turns: Timings
     last_turns: Timings
     memory: Dict[str, float]
+    # CPU milliseconds each process spent per message answered under concurrent load: what a
+    # message costs a core, the figure docs/scaling.md sizes hosts with.
+    cpu_ms: Dict[str, float]
+
+    @property
+    def per_core_second(self) -> float:
+        total = sum(self.cpu_ms.values())
+        return 1000 / total if total else float("nan")
 
 
-def measure(url: str, request, check: str, args: argparse.Namespace, memory) -> Figures:
+def measure(url: str, request, check: str, args: argparse.Namespace, processes: Processes) -> Figures:
     seq = sequential(url, request, args.conversations, args.turns, check)
+    before = processes.cpu()
     conc = concurrent(url, request, args.concurrency, args.seconds, check, first_buyer=args.conversations)
+    after = processes.cpu()
+    answered = max(1, len(conc.ms))
+    cpu_ms = {name: (after[name] - before.get(name, 0.0)) * 1000 / answered for name in after}
     long = long_conversation(
         url, request, args.long_turns, check, buyer=args.conversations + args.concurrency
     )
-    return Figures(seq, conc, long["first"], long["last"], memory())
+    return Figures(seq, conc, long["first"], long["last"], processes.memory(), cpu_ms)
 
 
 def table(xiaoer: Figures, baseline: Figures, args: argparse.Namespace) -> str:
@@ -70,7 +82,21 @@ def table(xiaoer: Figures, baseline: Figures, args: argparse.Namespace) -> str:
             f"{baseline.first_turns.p95:.0f} / {baseline.last_turns.p95:.0f} ms",
             ratio(xiaoer.last_turns.p95, xiaoer.first_turns.p95), "<= 1.5x (Xiaoer, last/first)",
         ),
+        (
+            "messages per CPU core-second (all processes)", f"{xiaoer.per_core_second:.1f}",
+            f"{baseline.per_core_second:.1f}", ratio(xiaoer.per_core_second, baseline.per_core_second), "",
+        ),
     ]  # fmt: skip
+    for name in sorted(set(xiaoer.cpu_ms) | set(baseline.cpu_ms)):
+        rows.append(
+            (
+                f"CPU per message under load, {name}",
+                f"{xiaoer.cpu_ms[name]:.1f} ms" if name in xiaoer.cpu_ms else "",
+                "" if name in xiaoer.cpu_ms else f"{baseline.cpu_ms[name]:.1f} ms",
+                "",
+                "",
+            )
+        )
     for name in sorted(set(xiaoer.memory) | set(baseline.memory)):
         figure = xiaoer.memory.get(name, baseline.memory.get(name, 0.0))
         rows.append(
@@ -104,6 +130,8 @@ def as_json(figures: Figures) -> dict:
         "first_turns": t(figures.first_turns),
         "last_turns": t(figures.last_turns),
         "rss_mb": figures.memory,
+        "cpu_ms_per_message": figures.cpu_ms,
+        "messages_per_core_second": figures.per_core_second,
     }
 
 
@@ -139,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             def echo_request(i: int, turn: int) -> tuple:
                 return f"echo_{i}", {}, {"sender": f"echo_{i}", "message": f"订单{order_of(i)}到哪了"}
 
-            baseline = measure(url, echo_request, "收到", args, baseline_processes.memory)
+            baseline = measure(url, echo_request, "收到", args, baseline_processes)
         finally:
             baseline_processes.stop()
 
@@ -154,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
                 return buyer_of(i), headers[i], {"message": f"订单{order_of(i)}到哪了"}
 
             print("bench: measuring Xiaoer…", flush=True)
-            xiaoer = measure(stack.url, xiaoer_request, "JDBENCH", args, processes.memory)
+            xiaoer = measure(stack.url, xiaoer_request, "JDBENCH", args, processes)
         finally:
             processes.stop()
 

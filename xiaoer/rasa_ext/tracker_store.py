@@ -52,6 +52,27 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         )
         if dialect.startswith("sqlite"):
             _write_ahead(self.engine)
+        _session_indexes(self.engine)
+
+
+# Rasa finds a conversation's current session with `sender_id = ? AND timestamp >= (the latest
+# session_started's timestamp)`, on every retrieve and save, over an index on sender_id alone: each
+# query read every event the buyer ever had, so a message got slower with the buyer's history
+# even though only the current session is loaded. These let both halves read the session only.
+SESSION_INDEXES = {
+    "ix_events_sender_type_time": ("sender_id", "type_name", "timestamp"),
+    "ix_events_sender_time": ("sender_id", "timestamp"),
+}
+
+
+def _session_indexes(engine: Any) -> None:
+    from sqlalchemy import Index, inspect
+
+    table = SQLTrackerStore.SQLEvent.__table__
+    present = {index["name"] for index in inspect(engine).get_indexes(table.name)}
+    for name, columns in SESSION_INDEXES.items():
+        if name not in present:
+            Index(name, *(table.c[column] for column in columns)).create(engine, checkfirst=True)
 
 
 def _write_ahead(engine: Any) -> None:
