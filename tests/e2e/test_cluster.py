@@ -147,7 +147,9 @@ def external(event: dict) -> bool:
 
 
 def message(i: int, turn: int) -> str:
-    return f"订单{order(i)}到哪了（第{turn + 1}次）" if turn % 2 == 0 else f"好的谢谢（第{turn + 1}次）"
+    # Every turn a live lookup (store and action server in the path), numbered so order can be
+    # checked; a small-talk turn in between made the test depend on how sure NLU was of 好的谢谢.
+    return f"订单{order(i)}到哪了（第{turn + 1}次）"
 
 
 def test_a_pushed_message_crosses_replicas_through_redis(cluster: Cluster) -> None:
