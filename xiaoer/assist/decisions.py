@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from sqlalchemy import (
@@ -16,11 +14,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
+
+from xiaoer.assist.database import LazyEngine
 
 if TYPE_CHECKING:
     from xiaoer.assist.suggest import Suggestion
@@ -78,21 +76,11 @@ def utc_naive(at: datetime | None) -> datetime:
 class DecisionLog:
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+        self._database = LazyEngine(database_url, metadata)
 
     @property
     def engine(self) -> Engine:
-        # Created on first use: no database work at import or construction.
-        with self._lock:
-            if self._engine is None:
-                url = make_url(self.database_url)
-                if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
-                    Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                engine = create_engine(self.database_url, future=True)
-                metadata.create_all(engine)
-                self._engine = engine
-            return self._engine
+        return self._database.get()
 
     def shown(
         self,

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
+
+from xiaoer.assist.database import LazyEngine
 
 metadata = MetaData()
 
@@ -43,20 +42,11 @@ def digest(event: Dict[str, Any]) -> str:
 class EventLog:
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+        self._database = LazyEngine(database_url, metadata)
 
     @property
     def engine(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                url = make_url(self.database_url)
-                if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
-                    Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                engine = create_engine(self.database_url, future=True)
-                metadata.create_all(engine)
-                self._engine = engine
-            return self._engine
+        return self._database.get()
 
     def add(self, events: Iterable[Dict[str, Any]]) -> int:
         """Keep broker events (Rasa's event dicts with sender_id); returns how many were new."""
