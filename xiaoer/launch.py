@@ -38,39 +38,42 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (from /proc)."""
-    total = 0
+def _sum_over_tree(pid: int, measure: Callable[[int], float]) -> float:
+    """`measure` summed over a process and its descendants (from /proc); a process that is gone,
+    or whose figures cannot be read, adds nothing."""
+    total = 0.0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            total += measure(current)
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (OSError, StopIteration):
+        except (OSError, StopIteration, IndexError, ValueError):
             continue
         pending += [int(child) for child in children]
-    return total / 1024
+    return total
+
+
+def _rss_kb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+
+
+def _cpu_ticks(pid: int) -> float:
+    # The command name (field 2) may hold spaces: the fields after it start past ")".
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime, stime, and cutime, cstime: children that ended and were waited for.
+    return sum(int(value) for value in fields[11:15])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    return _sum_over_tree(pid, _rss_kb) / 1024
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its children, live or ended, in seconds (/proc)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            # The command name (field 2) may hold spaces: the fields after it start past ")".
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            # utime, stime, and cutime, cstime: children that ended and were waited for.
-            total += sum(int(value) for value in fields[11:15]) / tick
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (OSError, IndexError, ValueError):
-            continue
-        pending += [int(child) for child in children]
-    return total
+    return _sum_over_tree(pid, _cpu_ticks) / os.sysconf("SC_CLK_TCK")
 
 
 class Processes:
