@@ -7,6 +7,7 @@ URL is read here: SQLite by default, PostgreSQL (or any SQLAlchemy URL) when
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from xiaoer.settings import TrackerSection
 # The Rasa server imports this module at start (endpoints.yml), after configuring its logging:
 # from here on its log records have buyers' phone numbers and addresses masked.
 logmask.install()
+logger = logging.getLogger(__name__)
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -66,13 +68,18 @@ SESSION_INDEXES = {
 
 
 def _session_indexes(engine: Any) -> None:
-    from sqlalchemy import Index, inspect
+    # IF NOT EXISTS (PostgreSQL and SQLite alike) is the one existence check. Replicas starting
+    # together may still race on it; the indexes only speed queries up, so a failure is logged,
+    # never raised: Rasa would answer it by falling back to an in-memory tracker store.
+    from sqlalchemy.exc import DBAPIError
 
-    table = SQLTrackerStore.SQLEvent.__table__
-    present = {index["name"] for index in inspect(engine).get_indexes(table.name)}
+    table = SQLTrackerStore.SQLEvent.__table__.name
     for name, columns in SESSION_INDEXES.items():
-        if name not in present:
-            Index(name, *(table.c[column] for column in columns)).create(engine, checkfirst=True)
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
+        except DBAPIError as exc:
+            logger.warning("index %s not created (another replica may be creating it): %s", name, exc)
 
 
 def _write_ahead(engine: Any) -> None:
