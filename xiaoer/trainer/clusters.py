@@ -77,9 +77,11 @@ def cluster(misses: Sequence[Miss], references: Sequence[Reference]) -> List[Clu
     """Clusters of similar misses, biggest first (ties: most recent first)."""
     if not misses:
         return []
-    texts = [_topic_text(m.text) for m in misses]
-    vectorizer = _vectorizer().fit(texts + [_topic_text(r.text) for r in references])
-    vectors = vectorizer.transform(texts)
+    # Misses and training texts in one space, each text normalised once.
+    texts = [_topic_text(item.text) for item in [*misses, *references]]
+    matrix = _vectorizer().fit_transform(texts)
+    vectors = matrix[: len(misses)]
+    reference_vectors = matrix[len(misses) :] if references else None
     if len(misses) == 1:
         labels = [0]
     else:
@@ -92,9 +94,6 @@ def cluster(misses: Sequence[Miss], references: Sequence[Reference]) -> List[Clu
     groups: Dict[int, List[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
-    reference_vectors = (
-        vectorizer.transform([normalize_text(r.text) for r in references]) if references else None
-    )
     clusters = []
     for members in groups.values():
         members.sort(key=lambda i: -misses[i].timestamp)
