@@ -33,7 +33,7 @@ from xiaoer.rasa_ext.guard import BuyerGate
 from xiaoer.rasa_ext.rest import (
     MAX_BODY_BYTES,
     BodyTooLarge,
-    bot_reply,
+    answer,
     client_address,
     error,
     read_capped,
@@ -257,16 +257,11 @@ class MarketplaceInput(InputChannel):
         refusal = await self.gate.throttle(buyer_id, None)
         if refusal:
             raise _Throttled(refusal)
-        refusal = self.gate.too_long(text)
-        if refusal:
-            return [bot_reply(buyer_id, refusal.text)]
-        agent = getattr(request.app.ctx, "agent", None)
-        text = await self.gate.screen(text, buyer_id, getattr(agent, "tracker_store", None))
         collector = CollectingOutputChannel()
         # The bridge's own metadata is kept apart: it cannot set flags such as is_external.
         message_metadata = {"channel": "marketplace", "platform": platform, "bridge": metadata}
-        await on_new_message(
-            UserMessage(text, collector, buyer_id, input_channel=self.name(), metadata=message_metadata)
+        await answer(
+            self.gate, request, on_new_message, collector, text, buyer_id, self.name(), message_metadata
         )
         return collector.messages
 

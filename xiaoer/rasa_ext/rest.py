@@ -75,6 +75,28 @@ def bot_reply(buyer_id: str, text: str) -> Dict[str, Any]:
     return {"recipient_id": buyer_id, "text": text}
 
 
+async def answer(
+    gate: BuyerGate,
+    request: Request,
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    collector: CollectingOutputChannel,
+    text: str,
+    buyer_id: str,
+    channel: str,
+    metadata: Dict[str, Any],
+) -> None:
+    """What a channel that answers in its HTTP response does once it knows the buyer and has let
+    them through its rate limits: the length cap (a reply, not NLU), typed slash syntax screened
+    against the buttons the bot offered, then the bot's answer into `collector`."""
+    refusal = gate.too_long(text)
+    if refusal:
+        collector.messages.append(bot_reply(buyer_id, refusal.text))
+        return
+    agent = getattr(request.app.ctx, "agent", None)
+    text = await gate.screen(text, buyer_id, getattr(agent, "tracker_store", None))
+    await on_new_message(UserMessage(text, collector, buyer_id, input_channel=channel, metadata=metadata))
+
+
 class SignedRestInput(RestInput):
     """Rasa's REST channel, but the buyer is who the store's token says."""
 
@@ -118,17 +140,18 @@ class SignedRestInput(RestInput):
             text = parse_message(body)
             if text is None:
                 return error(400, "bad_request", 'the body must be a JSON object with a text "message"')
-            refusal = self.gate.too_long(text)
-            if refusal:
-                return response.json([bot_reply(buyer_id, refusal.text)])
-            agent = getattr(request.app.ctx, "agent", None)
-            text = await self.gate.screen(text, buyer_id, getattr(agent, "tracker_store", None))
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                text, collector, buyer_id, input_channel=self.name(), metadata={"channel": "rest"}
-            )
             try:
-                await on_new_message(message)
+                await answer(
+                    self.gate,
+                    request,
+                    on_new_message,
+                    collector,
+                    text,
+                    buyer_id,
+                    self.name(),
+                    {"channel": "rest"},
+                )
             except Exception:  # what was said so far still goes back; the log has the rest
                 logger.exception("rest: the message of %s failed", buyer_id)
             return response.json(collector.messages)
