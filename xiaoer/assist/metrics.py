@@ -23,12 +23,13 @@ Days follow the store's clock (XIAOER_STORE_TIMEZONE, default Asia/Shanghai).
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import statistics
 import sys
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, Dict, Iterable, List
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable, Dict, Iterable, List
 from zoneinfo import ZoneInfo
 
 from xiaoer.assist.decisions import DecisionLog
@@ -100,26 +101,6 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-# --- decision log ---------------------------------------------------------------------
-
-
-def add_decisions(figures: DayFigures, log: DecisionLog, start: datetime, end: datetime) -> None:
-    messages = log.agent_messages_between(start, end)
-    figures.agent_messages = len(messages)
-    figures.assisted_messages = sum(1 for m in messages if m["suggestion_id"])
-    figures.suggestions_shown = len(log.suggestions_between(start, end))
-    decided = log.decisions_between(start, end)
-    figures.accepted = sum(1 for d in decided if d["decision"] == "accepted")
-    figures.edited = sum(1 for d in decided if d["decision"] == "edited")
-    figures.rejected = sum(1 for d in decided if d["decision"] == "rejected")
-    times = [
-        d["seconds_to_send"]
-        for d in decided
-        if d["decision"] in ("accepted", "edited") and d["seconds_to_send"] is not None
-    ]
-    figures.median_seconds_to_send = statistics.median(times) if times else None
-
-
 # --- tracker store ----------------------------------------------------------------------
 
 
@@ -130,42 +111,147 @@ def is_buyer_message(event: Dict[str, Any]) -> bool:
     return not metadata.get("is_external") and not str(event.get("text") or "").startswith("EXTERNAL:")
 
 
-def add_conversations(figures: DayFigures, events: Iterable[Dict[str, Any]]) -> None:
+class Turns:
+    """One conversation's counts within one period."""
+
+    __slots__ = ("buyer", "answered", "handed_off")
+
+    def __init__(self) -> None:
+        self.buyer = 0
+        self.answered = 0
+        self.handed_off = False
+
+
+def conversation_turns(
+    conversation: List[Dict[str, Any]], period_of: Callable[[float], int | None]
+) -> Dict[int, Turns]:
+    """A conversation's turns per period. Replies and pauses count in the period of the buyer
+    message they follow, so a turn that crosses the hour stays whole."""
+    periods: Dict[int, Turns] = {}
+    current: int | None = None
+    turn_open = turn_answered = False
+    last_action = None
+
+    def close_turn() -> None:
+        if current is not None and turn_answered:
+            periods[current].answered += 1
+
+    for event in conversation:
+        kind = event.get("event")
+        if is_buyer_message(event):
+            close_turn()
+            current = period_of(float(event.get("timestamp") or 0))
+            turn_open, turn_answered, last_action = current is not None, False, None
+            if current is not None:
+                periods.setdefault(current, Turns()).buyer += 1
+        elif kind == "action":
+            last_action = event.get("name")
+        elif kind == "pause":
+            paused_in = current if current is not None else period_of(float(event.get("timestamp") or 0))
+            if paused_in is not None:
+                periods.setdefault(paused_in, Turns()).handed_off = True
+        elif kind == "bot" and turn_open:
+            metadata = event.get("metadata") or {}
+            if metadata.get("agent"):
+                continue  # an agent's message, not the bot's
+            if last_action in NOT_ANSWER_ACTIONS or metadata.get("utter_action") in NOT_ANSWER_RESPONSES:
+                continue
+            turn_answered = True
+    close_turn()
+    return periods
+
+
+def add_conversations_by_period(
+    figures: List[DayFigures], events: Iterable[Dict[str, Any]], period_of: Callable[[float], int | None]
+) -> None:
+    """A conversation is one buyer's messages within one period."""
     by_sender: Dict[str, List[Dict[str, Any]]] = {}
     for event in events:
         by_sender.setdefault(event["sender_id"], []).append(event)
     for conversation in by_sender.values():
-        buyer_turns = 0
-        answered_turns = 0
-        handed_off = False
-        turn_open = False
-        turn_answered = False
-        last_action = None
-        for event in conversation:
-            kind = event.get("event")
-            if is_buyer_message(event):
-                answered_turns += turn_answered
-                buyer_turns += 1
-                turn_open, turn_answered, last_action = True, False, None
-            elif kind == "action":
-                last_action = event.get("name")
-            elif kind == "pause":
-                handed_off = True
-            elif kind == "bot" and turn_open:
-                metadata = event.get("metadata") or {}
-                if metadata.get("agent"):
-                    continue  # an agent's message, not the bot's
-                if last_action in NOT_ANSWER_ACTIONS or metadata.get("utter_action") in NOT_ANSWER_RESPONSES:
-                    continue
-                turn_answered = True
-        answered_turns += turn_answered
-        if not buyer_turns:
+        for index, turns in conversation_turns(conversation, period_of).items():
+            if not turns.buyer:
+                continue
+            f = figures[index]
+            f.buyer_messages += turns.buyer
+            f.answered_messages += turns.answered
+            f.conversations += 1
+            f.handed_off += turns.handed_off
+            f.auto_resolved += (not turns.handed_off) and turns.answered > 0
+
+
+def add_conversations(figures: DayFigures, events: Iterable[Dict[str, Any]]) -> None:
+    add_conversations_by_period([figures], events, lambda _at: 0)
+
+
+# --- periods ---------------------------------------------------------------------------
+
+
+class Periods:
+    """Consecutive hours or days of the store's clock over [first day, last day]."""
+
+    def __init__(self, first: date, last: date, zone: ZoneInfo, by: str = "day") -> None:
+        if by not in ("day", "hour"):
+            raise ValueError(f"periods are by day or by hour, not {by!r}")
+        self.start, _ = day_bounds(first, zone)
+        _, self.end = day_bounds(last, zone)
+        step = timedelta(hours=1) if by == "hour" else timedelta(days=1)
+        self.starts: List[datetime] = []
+        moment = self.start
+        while moment < self.end:
+            self.starts.append(moment)
+            moment = datetime.combine(moment.date(), moment.time(), tzinfo=zone) + step
+        self._edges = [m.timestamp() for m in self.starts] + [self.end.timestamp()]
+        self.labels = [m.strftime("%Y-%m-%d %H:00" if by == "hour" else "%Y-%m-%d") for m in self.starts]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def index(self, timestamp: float) -> int | None:
+        if not self._edges[0] <= timestamp < self._edges[-1]:
+            return None
+        return bisect.bisect_right(self._edges, timestamp) - 1
+
+    def index_of_utc(self, moment: datetime | None) -> int | None:
+        """For the naive-UTC datetimes the decision and follow-up logs store."""
+        if moment is None:
+            return None
+        return self.index(moment.replace(tzinfo=timezone.utc).timestamp())
+
+
+def add_decisions_by_period(figures: List[DayFigures], log: DecisionLog, periods: Periods) -> None:
+    start, end = periods.start, periods.end
+    for message in log.agent_messages_between(start, end):
+        index = periods.index_of_utc(message["sent_at"])
+        if index is not None:
+            figures[index].agent_messages += 1
+            figures[index].assisted_messages += bool(message["suggestion_id"])
+    for shown in log.suggestions_between(start, end):
+        index = periods.index_of_utc(shown["shown_at"])
+        if index is not None:
+            figures[index].suggestions_shown += 1
+    times: Dict[int, List[float]] = {}
+    for decided in log.decisions_between(start, end):
+        index = periods.index_of_utc(decided["decided_at"])
+        if index is None or decided["decision"] not in ("accepted", "edited", "rejected"):
             continue
-        figures.buyer_messages += buyer_turns
-        figures.answered_messages += answered_turns
-        figures.conversations += 1
-        figures.handed_off += handed_off
-        figures.auto_resolved += (not handed_off) and answered_turns > 0
+        f = figures[index]
+        setattr(f, decided["decision"], getattr(f, decided["decision"]) + 1)
+        if decided["decision"] != "rejected" and decided["seconds_to_send"] is not None:
+            times.setdefault(index, []).append(decided["seconds_to_send"])
+    for index, values in times.items():
+        figures[index].median_seconds_to_send = statistics.median(values)
+
+
+def figures_by_period(
+    periods: Periods, log: DecisionLog, events: Iterable[Dict[str, Any]] | None
+) -> List[DayFigures]:
+    """One DayFigures per period (its `day` is the period's label); events None: decisions only."""
+    figures = [DayFigures(day=label) for label in periods.labels]
+    add_decisions_by_period(figures, log, periods)
+    if events is not None:
+        add_conversations_by_period(figures, events, periods.index)
+    return figures
 
 
 # --- command ---------------------------------------------------------------------------
@@ -178,18 +264,16 @@ def figures_for(
     zone: ZoneInfo,
     events: EventLog | None = None,
 ) -> DayFigures:
-    start, end = day_bounds(day, zone)
-    figures = DayFigures(day=day.isoformat())
-    add_decisions(figures, log, start, end)
+    periods = Periods(day, day, zone)
     if events is not None:
-        add_conversations(figures, events.events_between(start, end))
-    elif tracker_database_url:
-        reader = TrackerReader(tracker_database_url)
-        try:
-            add_conversations(figures, reader.events_between(start, end))
-        finally:
-            reader.close()
-    return figures
+        return figures_by_period(periods, log, events.events_between(periods.start, periods.end))[0]
+    if not tracker_database_url:
+        return figures_by_period(periods, log, None)[0]
+    reader = TrackerReader(tracker_database_url)
+    try:
+        return figures_by_period(periods, log, reader.events_between(periods.start, periods.end))[0]
+    finally:
+        reader.close()
 
 
 def percent(rate: float | None) -> str:
