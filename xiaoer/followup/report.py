@@ -8,6 +8,7 @@ from typing import Dict, List
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from xiaoer.assist.metrics import Periods
 from xiaoer.followup import db
 
 COLUMNS = ("scheduled", "sent", "skipped", "failed", "converted", "gmv")
@@ -70,3 +71,26 @@ def render(engine: Engine) -> str:
         for scenario, reason, count in reasons:
             lines.append(f"  {count:>8}  {scenario}: {reason}")
     return "\n".join(lines)
+
+
+def by_period(engine: Engine, periods: Periods) -> List[Dict[str, float]]:
+    """Follow-ups sent, and converted with their GMV, in each period (by when each happened)."""
+    db.create_schema(engine)
+    rows = [{"sent": 0, "converted": 0, "gmv": 0.0} for _ in range(len(periods))]
+    start, end = db.to_db(periods.start), db.to_db(periods.end)
+    jobs = db.jobs.c
+    with engine.connect() as conn:
+        for (sent_at,) in conn.execute(select(jobs.sent_at).where(jobs.sent_at >= start, jobs.sent_at < end)):
+            index = periods.index_of_utc(sent_at)
+            if index is not None:
+                rows[index]["sent"] += 1
+        for converted_at, gmv in conn.execute(
+            select(jobs.converted_at, jobs.converted_gmv).where(
+                jobs.converted_at >= start, jobs.converted_at < end
+            )
+        ):
+            index = periods.index_of_utc(converted_at)
+            if index is not None:
+                rows[index]["converted"] += 1
+                rows[index]["gmv"] = round(rows[index]["gmv"] + float(gmv or 0), 2)
+    return rows
