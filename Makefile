@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run train knowledge validate lint format test test-dialogue evaluate evaluate-cv lock clean
+.PHONY: help setup run train knowledge validate lint format test test-dialogue evaluate evaluate-cv vendor lock clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ evaluate: setup ## Trained model on the held-out set eval/heldout: report in res
 
 evaluate-cv: setup ## NLU cross-validation report (results/nlu-cv), intent macro-F1 printed
 	@$(BIN)/python -m xiaoer.evaluate_nlu
+
+vendor: ## Re-fetch the console's front-end libraries from npm and check them (static/vendor/MANIFEST)
+	@bash scripts/vendor.sh
 
 lock: ## Re-pin requirements.lock from the current .venv
 	@$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock

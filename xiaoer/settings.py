@@ -106,6 +106,12 @@ class KnowledgeSection(Section):
     vocabulary_dir: Path = Field(REPO_ROOT / "vocabulary", env="XIAOER_VOCABULARY_DIR")
 
 
+class NluDataSection(Section):
+    """The NLU training data people edit (the miner matches misses to its intents)."""
+
+    nlu_data_dir: Path = Field(REPO_ROOT / "data" / "nlu", env="XIAOER_NLU_DATA_DIR")
+
+
 def _env_name(field) -> str:
     return str(field.field_info.extra.get("env") or field.name)
 
@@ -267,13 +273,17 @@ class AssistSettings(RasaClientSection, TrackerSection):
     broker_queue: str = Field("xiaoer_events", env="XIAOER_BROKER_QUEUE")
 
 
-class ConsoleSettings(StoreClientSection, RasaClientSection, TrackerSection, BuyerTokenSection):
+class ConsoleSettings(
+    StoreClientSection, RasaClientSection, TrackerSection, KnowledgeSection, NluDataSection, BuyerTokenSection
+):
     host: str = Field("127.0.0.1", env="XIAOER_CONSOLE_HOST")
     port: int = Field(8100, env="XIAOER_CONSOLE_PORT")
     # Conversations served by this deployment belong to this store; agents of other stores see none.
     store_id: str = Field("haiyue", env="XIAOER_STORE_ID")
     # Agents, sessions (ours) and the suggestion decision log (xiaoer.assist) share this database.
     database_url: str = Field(_sqlite("assist.db"), env="XIAOER_ASSIST_DATABASE_URL")
+    # Read by the dashboard: follow-ups sent and converted.
+    followup_database_url: str = Field(_sqlite("followup.db"), env="XIAOER_FOLLOWUP_DATABASE_URL")
     # Where the buyer's browser reaches Rasa's socket.io channel (the chat page connects there).
     chat_socket_url: str = Field("", env="XIAOER_CHAT_SOCKET_URL")
     session_hours: float = Field(8.0, env="XIAOER_CONSOLE_SESSION_HOURS", gt=0)
@@ -306,11 +316,10 @@ class RunSettings(StoreClientSection, RasaClientSection, TrackerSection):
     dev_agent_password: str = Field("", env="XIAOER_DEV_AGENT_PASSWORD")
 
 
-class TrainerSettings(StoreClientSection, TrackerSection, KnowledgeSection):
+class TrainerSettings(StoreClientSection, TrackerSection, KnowledgeSection, NluDataSection):
     """`python -m xiaoer.trainer`: live conversations mined for misses (docs/trainer.md)."""
 
     assist_database_url: str = Field(_sqlite("assist.db"), env="XIAOER_ASSIST_DATABASE_URL")
-    nlu_data_dir: Path = Field(REPO_ROOT / "data" / "nlu", env="XIAOER_NLU_DATA_DIR")
 
 
 class ClusterSettings(Section):

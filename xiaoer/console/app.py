@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from xiaoer import __version__
 from xiaoer.console.deps import LoginRequired
-from xiaoer.console.routers import auth, chat, conversations, health, queue, stream
+from xiaoer.console.routers import auth, chat, conversations, dashboard, health, queue, stream
 from xiaoer.console.service import BadInput, Conflict, ConsoleService, NotFound, Unavailable
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def create_app(service: ConsoleService) -> FastAPI:
     # Autoescape everything: buyer text only ever reaches pages as escaped text.
     app.state.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (health, auth, queue, conversations, stream, chat):
+    for module in (health, auth, queue, conversations, stream, chat, dashboard):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
@@ -63,7 +63,7 @@ def create_app(service: ConsoleService) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/") or request.url.path in ("/login", "/"):
+        if request.url.path.startswith("/api/") or request.url.path in ("/login", "/", "/dashboard"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from xiaoer.console.auth import AgentStore
+from xiaoer.console.dashboard import Dashboard, Sources
 from xiaoer.console.service import ConsoleService
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.ratelimit import RateLimiter
@@ -23,14 +27,40 @@ def build_service(settings: ConsoleSettings) -> ConsoleService:
     from xiaoer.storeapi.client import StoreClient
 
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    trackers = TrackerReader(settings.tracker_database_url)
+    decisions = DecisionLog(settings.database_url)
     return ConsoleService(
         settings=settings,
         agents=agent_store(settings),
-        trackers=TrackerReader(settings.tracker_database_url),
+        trackers=trackers,
         rasa=rasa,
         suggester=Suggester(rasa, settings.action_url),
-        decisions=DecisionLog(settings.database_url),
+        decisions=decisions,
         store=StoreClient(settings.store_url, settings.reading_token, timeout=settings.store_timeout),
         # Login attempts; with XIAOER_REDIS_URL every replica counts in the same buckets.
         limiter=RateLimiter(settings.redis_url),
+        dashboard=dashboard(settings, trackers, decisions),
     )
+
+
+def dashboard(settings: ConsoleSettings, trackers: TrackerReader, decisions) -> Dashboard:
+    from xiaoer.followup.db import make_engine
+
+    followups = OnFirstUse(lambda: make_engine(settings.followup_database_url))
+    sources = Sources(trackers, decisions, followups, settings.nlu_data_dir, settings.knowledge_dir)
+    return Dashboard(sources, ZoneInfo(settings.store_timezone))
+
+
+class OnFirstUse:
+    """Calls `make` once, on the first call, and returns that from then on."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+            return self._made

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Protocol
 
 from xiaoer.console.auth import Agent, AgentStore
+from xiaoer.console.dashboard import Dashboard
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.ratelimit import Decision, RateLimiter, Rule
 from xiaoer.settings import ConsoleSettings
@@ -85,6 +86,7 @@ class ConsoleService:
         decisions: DecisionLogLike,
         store: StoreClient,
         limiter: RateLimiter | None = None,
+        dashboard: Dashboard | None = None,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -93,6 +95,8 @@ class ConsoleService:
         self.suggester = suggester
         self.decisions = decisions
         self.store = store
+        # The metrics dashboard (None: the page says it is not configured).
+        self.dashboard = dashboard
         # One limiter per service: Redis-backed (shared by replicas) when settings name one.
         self.limiter = limiter or RateLimiter(settings.redis_url)
         self.login_rule = Rule("console-login", settings.login_burst, settings.login_per_minute)
