@@ -1,4 +1,4 @@
-"""Buyers' phone numbers, addresses and e-mail addresses masked in log records (xiaoer/logmask.py)."""
+"""Buyers' phone numbers, addresses, e-mail addresses and names masked in log records (xiaoer/logmask.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ from xiaoer.logmask import MaskFilter, mask
         ("寄到：重庆市渝北区新南路6号紫都城5栋2304，谢谢", "寄到：重庆市渝北区***，谢谢"),
         ("地址 文一西路998号西溪蓝海花园6幢2单元1202室", "地址 文一西路***"),
         ("浙江省杭州市余杭区", "浙江省杭州市***"),
+        ("收件人：王小明 明天送", "收件人：王** 明天送"),
+        ("我叫李明，订单到哪了", "我叫李*，订单到哪了"),
+        ("姓名 欧阳娜娜", "姓名 欧阳**"),
+        ("联系人是张三", "联系人是张*"),
     ],
 )
 def test_masks(text: str, masked: str) -> None:
@@ -36,7 +40,7 @@ def test_masks(text: str, masked: str) -> None:
 
 def test_several_in_one_message() -> None:
     text = "收件人张三 13812345678 / 0755-26781234，地址：上海市浦东新区张杨路1200弄金桥花园15号601室，邮箱 zs@qq.com"
-    assert mask(text) == "收件人张三 138****5678 / 0755-****1234，地址：上海市浦东新***，邮箱 z***@qq.com"
+    assert mask(text) == "收件人张* 138****5678 / 0755-****1234，地址：上海市浦东新***，邮箱 z***@qq.com"
 
 
 @pytest.mark.parametrize(
@@ -55,6 +59,8 @@ def test_several_in_one_message() -> None:
         "store: GET /api/orders/2611033456789 answered 503; trying once more",
         "routing bands: answer >= 0.45, suggest >= 0.25, ambiguity < 0.1",
         "65E7K 和 75E7K 哪个好",
+        "我叫了快递还没来",  # 我叫 without a surname after it
+        "本人已签收",
         "",
     ],
 )

@@ -9,12 +9,15 @@
 | landline with its area code | 0571-88881234, (010)12345678 | 0571-****1234 |
 | e-mail address | zhang.san@example.com | z***@example.com |
 | street address | 北京市朝阳区望京西路48号望京新城412号楼3单元802 | 北京市朝阳区*** |
+| a person's name after 收件人, 收货人, 联系人, 姓名, 我叫… | 收件人：王小明 | 收件人：王** |
 
 Order numbers (10–16 digits) are not phone numbers: a run of digits is masked only when the whole
 run is the number; a landline needs its separator ("075512345678" may be an order number). An
 address is a road, estate or numbered part (号, 栋, 单元, 室…) after a province/city/district or a
 road, followed by any more such parts, or three administrative parts in a row; up to its first
-six characters stay, none of them a digit. Masking a masked text changes nothing.
+six characters stay, none of them a digit. A name is a common surname and one or two more
+characters right after a word that introduces one; the surname stays. Masking a masked text
+changes nothing.
 
 `install()` puts the filter on the root logger, its handlers and the handler of last resort
 (records of any logger that propagate pass through one of them); each process calls it at start,
@@ -71,6 +74,18 @@ _ADDRESS = re.compile(
 _ADDRESS_MARKS = re.compile("[省区市州盟县旗镇乡街道路巷同园寓厦场村苑号楼栋幢座元层室户弄房]")
 _KEEP = re.compile(r"\D{0,6}")  # an address keeps up to six leading characters, no digit
 
+# The hundred-odd commonest surnames (two-character ones first), after a word that introduces a
+# name: "我叫了快递" has no name, "我叫李明" has.
+_SURNAMES = (
+    "欧阳|司马|上官|诸葛|东方|慕容|[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田"
+    "董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史"
+    "陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝]"
+)
+_NAME = re.compile(
+    r"(收件人|收货人|联系人|签收人|姓名|名字|我叫|本人|寄件人)((?:是|叫|为)?[:：]?\s?)"
+    f"({_SURNAMES})([\u4e00-\u9fff]{{1,2}})"
+)
+
 
 # Each takes the group texts as the buyer wrote them (full width stays full width).
 Replace = Callable[[Tuple[str, ...]], str]
@@ -86,6 +101,10 @@ def _landline(groups: Tuple[str, ...]) -> str:
 
 def _email(groups: Tuple[str, ...]) -> str:
     return f"{groups[1]}***@{groups[2]}"
+
+
+def _name(groups: Tuple[str, ...]) -> str:
+    return f"{groups[1]}{groups[2]}{groups[3]}{'*' * len(groups[4])}"
 
 
 def _address(groups: Tuple[str, ...]) -> str:
@@ -104,13 +123,13 @@ def _substitute(text: str, pattern: re.Pattern[str], replace: Replace) -> str:
 
 
 def mask(text: str) -> str:
-    """The text with phone numbers, e-mail addresses and street addresses masked."""
+    """The text with phone numbers, e-mail addresses, street addresses and names masked."""
     if "@" in text or "＠" in text:
         text = _substitute(text, _EMAIL, _email)
     text = _substitute(_substitute(text, _MOBILE, _mobile), _LANDLINE, _landline)
     if _ADDRESS_MARKS.search(text):
         text = _substitute(text, _ADDRESS, _address)
-    return text
+    return _substitute(text, _NAME, _name)
 
 
 class MaskFilter(logging.Filter):
