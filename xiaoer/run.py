@@ -234,10 +234,15 @@ def ensure_dev_agent() -> None:
     password = RunSettings().dev_agent_password
     if password:
         agents = agent_store(console)
-        if agents.get_agent(DEV_AGENT_LOGIN) is None:
-            agents.add_agent(console.store_id, DEV_AGENT_LOGIN, password)
-        elif agents.authenticate(DEV_AGENT_LOGIN, password) is None:
+        # A trainer, so a developer sees every console page (docs/trainer.md).
+        agent = agents.get_agent(DEV_AGENT_LOGIN)
+        if agent is None:
+            agents.add_agent(console.store_id, DEV_AGENT_LOGIN, password, role="trainer")
+            return
+        if agents.authenticate(DEV_AGENT_LOGIN, password) is None:
             agents.set_password(DEV_AGENT_LOGIN, password)
+        if not agent.is_trainer:
+            agents.set_role(DEV_AGENT_LOGIN, "trainer")
 
 
 def main() -> None:

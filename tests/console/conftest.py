@@ -334,6 +334,8 @@ def check_upgraded(database_url: str) -> None:
     session = agents.open_session(agent)
     assert agents.set_disabled("alice") == 1
     assert agents.session(session.token) is None and agents.authenticate("alice", PASSWORD) is None
+    # Agents of before roles are agents, not trainers.
+    assert agent.role == "agent" and not agent.is_trainer
     # A second process opening the same database finds the column there.
     again = AgentStore(database_url)
     assert again.is_disabled("alice")

@@ -126,3 +126,26 @@ def test_add_agent_command_reads_the_password_from_stdin_never_argv(tmp_path: Pa
     env["XIAOER_AGENT_PASSWORD"] = "short"
     weak = subprocess.run([*command[:-1], "dave"], env=env, cwd=ROOT, capture_output=True, text=True)
     assert weak.returncode != 0 and "at least" in weak.stderr
+
+
+def test_roles_are_kept_changed_by_command_and_seen_by_open_sessions(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'agents.db'}"
+    env = {**os.environ, "XIAOER_ASSIST_DATABASE_URL": database, "XIAOER_AGENT_PASSWORD": PASSWORD}
+    base = [sys.executable, "-m", "xiaoer.console"]
+    added = subprocess.run([*base, "add-agent", "--store", "haiyue", "--login", "tina", "--role", "trainer"],
+                           env=env, cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    assert added.returncode == 0 and "trainer tina" in added.stdout, added.stderr
+    agents = AgentStore(database)
+    tina = agents.authenticate("tina", PASSWORD)
+    assert tina.role == "trainer" and tina.is_trainer
+    session = agents.open_session(tina)
+
+    demoted = subprocess.run([*base, "set-role", "--login", "tina", "--role", "agent"], env=env, cwd=ROOT,
+                             capture_output=True, text=True)  # fmt: skip
+    assert demoted.returncode == 0, demoted.stderr
+    assert agents.session(session.token).agent.role == "agent"
+    unknown = subprocess.run([*base, "set-role", "--login", "nobody", "--role", "agent"], env=env, cwd=ROOT,
+                             capture_output=True, text=True)  # fmt: skip
+    assert unknown.returncode != 0 and "no agent" in unknown.stderr
+    with pytest.raises(ValueError, match="role"):
+        agents.add_agent("haiyue", "zed", PASSWORD, role="admin")

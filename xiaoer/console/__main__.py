@@ -1,4 +1,5 @@
-"""`python -m xiaoer.console` serves the console; `... add-agent --store S --login L` adds an agent;
+"""`python -m xiaoer.console` serves the console; `... add-agent --store S --login L [--role trainer]`
+adds an agent (`set-role` changes it later: trainers may also edit training data);
 `... disable-agent --login L` logs an agent out everywhere and refuses its logins, `enable-agent` undoes it.
 
 The password of a new agent comes from XIAOER_AGENT_PASSWORD or stdin, never from argv
@@ -12,6 +13,7 @@ import getpass
 import sys
 
 from xiaoer import logmask
+from xiaoer.console.auth import ROLES
 from xiaoer.settings import ConsoleSettings
 
 
@@ -46,19 +48,29 @@ def read_password(settings: ConsoleSettings) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def add_agent(settings: ConsoleSettings, store: str, login: str) -> None:
+def add_agent(settings: ConsoleSettings, store: str, login: str, role: str = "agent") -> None:
     from xiaoer.console.auth import AgentExists
     from xiaoer.console.bootstrap import agent_store
 
     agents = agent_store(settings)
     password = read_password(settings)
     try:
-        agent = agents.add_agent(store, login, password)
+        agent = agents.add_agent(store, login, password, role)
     except AgentExists:
         raise SystemExit(f"xiaoer.console: agent {login!r} exists already") from None
     except ValueError as exc:
         raise SystemExit(f"xiaoer.console: {exc}") from None
-    print(f"xiaoer.console: agent {agent.login} of store {agent.store_id} added")
+    print(f"xiaoer.console: {agent.role} {agent.login} of store {agent.store_id} added")
+
+
+def set_role(settings: ConsoleSettings, login: str, role: str) -> None:
+    from xiaoer.console.bootstrap import agent_store
+
+    try:
+        agent_store(settings).set_role(login.strip(), role)
+    except KeyError:
+        raise SystemExit(f"xiaoer.console: no agent {login.strip()!r}") from None
+    print(f"xiaoer.console: {login.strip()} is now {role}")
 
 
 def set_disabled(settings: ConsoleSettings, login: str, disabled: bool) -> None:
@@ -82,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     add = commands.add_parser("add-agent", help="add an agent; password from XIAOER_AGENT_PASSWORD or stdin")
     add.add_argument("--store", required=True)
     add.add_argument("--login", required=True)
+    add.add_argument("--role", choices=ROLES, default="agent", help="trainer: may also edit training data")
+    role = commands.add_parser("set-role", help="make an agent a trainer, or a trainer an agent")
+    role.add_argument("--login", required=True)
+    role.add_argument("--role", choices=ROLES, required=True)
     disable = commands.add_parser("disable-agent", help="log an agent out everywhere and refuse its logins")
     disable.add_argument("--login", required=True)
     enable = commands.add_parser("enable-agent", help="let a disabled agent log in again")
@@ -89,7 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = ConsoleSettings()
     if args.command == "add-agent":
-        add_agent(settings, args.store, args.login)
+        add_agent(settings, args.store, args.login, args.role)
+    elif args.command == "set-role":
+        set_role(settings, args.login, args.role)
     elif args.command in ("disable-agent", "enable-agent"):
         set_disabled(settings, args.login, disabled=args.command == "disable-agent")
     else:

@@ -46,11 +46,14 @@ agents_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # A disabled agent cannot log in and has no open session (`disable-agent`).
     Column("disabled", Boolean, nullable=False, server_default=false()),
+    # agent: conversations and the dashboard; trainer: also the 训练师 pages that edit training data.
+    Column("role", String(16), nullable=False, server_default="agent"),
     UniqueConstraint("login", name="uq_console_agents_login"),
 )
 
 # Columns added after the first release: created on an existing table when missing.
-ADDED_COLUMNS = {agents_table: ("disabled",)}
+ADDED_COLUMNS = {agents_table: ("disabled", "role")}
+ROLES = ("agent", "trainer")
 
 sessions_table = Table(
     "console_sessions",
@@ -114,6 +117,11 @@ class Agent:
     id: int
     store_id: str
     login: str
+    role: str = "agent"
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role == "trainer"
 
 
 @dataclass(frozen=True)
@@ -173,9 +181,11 @@ class AgentStore:
 
     # --- agents ----------------------------------------------------------------
 
-    def add_agent(self, store_id: str, login: str, password: str) -> Agent:
+    def add_agent(self, store_id: str, login: str, password: str, role: str = "agent") -> Agent:
         if not store_id.strip() or not login.strip():
             raise ValueError("store and login must not be empty")
+        if role not in ROLES:
+            raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
         if len(password) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
         try:
@@ -186,12 +196,22 @@ class AgentStore:
                         login=login.strip(),
                         password_hash=hash_password(password),
                         created_at=utcnow(),
+                        role=role,
                     )
                 )
                 agent_id = result.inserted_primary_key[0]
         except IntegrityError as exc:
             raise AgentExists(login) from exc
-        return Agent(agent_id, store_id.strip(), login.strip())
+        return Agent(agent_id, store_id.strip(), login.strip(), role)
+
+    def set_role(self, login: str, role: str) -> None:
+        """KeyError for an unknown login; the agent's open sessions see the new role at once."""
+        if role not in ROLES:
+            raise ValueError(f"role is one of {', '.join(ROLES)}, not {role!r}")
+        with self.engine.begin() as conn:
+            done = conn.execute(update(agents_table).where(agents_table.c.login == login).values(role=role))
+            if not done.rowcount:
+                raise KeyError(login)
 
     def set_password(self, login: str, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -213,7 +233,7 @@ class AgentStore:
     def get_agent(self, login: str) -> Agent | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(agents_table).where(agents_table.c.login == login)).first()
-        return Agent(row.id, row.store_id, row.login) if row else None
+        return Agent(row.id, row.store_id, row.login, row.role) if row else None
 
     def authenticate(self, login: str, password: str) -> Agent | None:
         """The agent, or None for a wrong password, an unknown login or a disabled agent alike.
@@ -228,7 +248,7 @@ class AgentStore:
             return None
         if not verify_password(password, row.password_hash):
             return None
-        return Agent(row.id, row.store_id, row.login)
+        return Agent(row.id, row.store_id, row.login, row.role)
 
     def set_disabled(self, login: str, disabled: bool = True) -> int:
         """Disable (or enable) an agent. Disabling closes all of the agent's sessions at once;
@@ -275,7 +295,13 @@ class AgentStore:
             return None
         now = now or utcnow()
         query = (
-            select(sessions_table, agents_table.c.store_id, agents_table.c.login, agents_table.c.disabled)
+            select(
+                sessions_table,
+                agents_table.c.store_id,
+                agents_table.c.login,
+                agents_table.c.disabled,
+                agents_table.c.role,
+            )
             .join(agents_table, agents_table.c.id == sessions_table.c.agent_id)
             .where(sessions_table.c.token_hash == _token_hash(token))
         )
@@ -288,7 +314,8 @@ class AgentStore:
         if expires <= now or row.disabled:
             self.close_session(token)
             return None
-        return Session(token, Agent(row.agent_id, row.store_id, row.login), row.csrf_token, expires)
+        agent = Agent(row.agent_id, row.store_id, row.login, row.role)
+        return Session(token, agent, row.csrf_token, expires)
 
     def close_session(self, token: str) -> None:
         with self.engine.begin() as conn:

@@ -41,3 +41,21 @@ def csrf_session(request: Request, session: Session = Depends(api_session)) -> S
     if not csrf_matches(session.csrf_token, request.headers.get(CSRF_HEADER)):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page")
     return session
+
+
+def trainer_page_session(session: Session = Depends(page_session)) -> Session:
+    if not session.agent.is_trainer:
+        raise HTTPException(status_code=403, detail="需要训练师权限")
+    return session
+
+
+def trainer_session(session: Session = Depends(api_session)) -> Session:
+    if not session.agent.is_trainer:
+        raise HTTPException(status_code=403, detail="需要训练师权限")
+    return session
+
+
+def trainer_csrf_session(session: Session = Depends(csrf_session)) -> Session:
+    if not session.agent.is_trainer:
+        raise HTTPException(status_code=403, detail="需要训练师权限")
+    return session
