@@ -110,6 +110,8 @@ class NluDataSection(Section):
     """The NLU training data people edit (the miner matches misses to its intents)."""
 
     nlu_data_dir: Path = Field(REPO_ROOT / "data" / "nlu", env="XIAOER_NLU_DATA_DIR")
+    # The Rasa project (domain.yml, data/nlu/faq built from knowledge/): the trainer pages edit it.
+    project_dir: Path = Field(REPO_ROOT, env="XIAOER_PROJECT_DIR")
 
 
 def _env_name(field) -> str:
@@ -316,7 +318,9 @@ class RunSettings(StoreClientSection, RasaClientSection, TrackerSection):
     dev_agent_password: str = Field("", env="XIAOER_DEV_AGENT_PASSWORD")
 
 
-class TrainerSettings(StoreClientSection, TrackerSection, KnowledgeSection, NluDataSection):
+class TrainerSettings(
+    StoreClientSection, RasaClientSection, TrackerSection, KnowledgeSection, NluDataSection
+):
     """`python -m xiaoer.trainer`: live conversations mined for misses (docs/trainer.md)."""
 
     assist_database_url: str = Field(_sqlite("assist.db"), env="XIAOER_ASSIST_DATABASE_URL")

@@ -16,7 +16,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from xiaoer.assist.decisions import DecisionLog
 from xiaoer.assist.suggest import Suggestion
-from xiaoer.trainer.__main__ import main, ordered_buyers
+from xiaoer.trainer.__main__ import main
+from xiaoer.trainer.mining import ordered_buyers
 from xiaoer.trainer.misses import find_misses
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from xiaoer.knowledge.loader import load_dir
 from xiaoer.trainer.clusters import Reference
 
 # [text](entity) and [text]{"entity": …} annotations: the buyer's words are the text inside.
-_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def nlu_references(directory: Path) -> List[Reference]:
@@ -29,7 +29,7 @@ def nlu_references(directory: Path) -> List[Reference]:
             if not intent or "/" in intent:
                 continue
             for line in str(block.get("examples") or "").splitlines():
-                text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
+                text = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
                 if text:
                     references.append(Reference(text, "intent", intent))
     return references
