@@ -6,12 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from tests.actions.fake_store import FakeStore
@@ -23,10 +20,9 @@ from tests.assist.scripted_day import (
     scripted_conversations,
 )
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.console_server import serving
 from tests.console.conftest import FakeRasa, FakeSuggester
-from tests.support import free_port
 from xiaoer.assist.decisions import DecisionLog
-from xiaoer.console.app import create_app
 from xiaoer.console.auth import AgentStore
 from xiaoer.console.dashboard import Dashboard, Sources
 from xiaoer.console.service import ConsoleService
@@ -86,21 +82,8 @@ def dashboard_console(tmp_path_factory):
         store=FakeStore(),
         dashboard=Dashboard(sources, ZoneInfo("Asia/Shanghai")),
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(service), host="127.0.0.1", port=port, ws="none", log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "console did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(service) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -11,8 +11,10 @@ from jinja2 import Environment, FileSystemLoader
 
 from xiaoer import __version__
 from xiaoer.console.deps import LoginRequired
-from xiaoer.console.routers import auth, chat, conversations, dashboard, health, queue, stream
+from xiaoer.console.routers import auth, chat, conversations, dashboard, health, queue, stream, training
 from xiaoer.console.service import BadInput, Conflict, ConsoleService, NotFound, Unavailable
+from xiaoer.console.training import TrainingUnavailable
+from xiaoer.trainer.edits import EditRefused
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,7 +37,7 @@ def create_app(service: ConsoleService) -> FastAPI:
     # Autoescape everything: buyer text only ever reaches pages as escaped text.
     app.state.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (health, auth, queue, conversations, stream, chat, dashboard):
+    for module in (health, auth, queue, conversations, stream, chat, dashboard, training):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
@@ -54,6 +56,14 @@ def create_app(service: ConsoleService) -> FastAPI:
     async def bad_input(request: Request, exc: BadInput):
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
+    @app.exception_handler(EditRefused)
+    async def edit_refused(request: Request, exc: EditRefused):
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(TrainingUnavailable)
+    async def training_unavailable(request: Request, exc: TrainingUnavailable):
+        return JSONResponse({"detail": f"读取失败：{exc}"}, status_code=503)
+
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, exc: Unavailable):
         return JSONResponse({"detail": "机器人服务暂时没有响应，请稍后重试"}, status_code=503)
@@ -63,7 +73,12 @@ def create_app(service: ConsoleService) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/") or request.url.path in ("/login", "/", "/dashboard"):
+        if request.url.path.startswith("/api/") or request.url.path in (
+            "/login",
+            "/",
+            "/dashboard",
+            "/trainer",
+        ):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from xiaoer.console.auth import AgentStore
 from xiaoer.console.dashboard import Dashboard, Sources
 from xiaoer.console.service import ConsoleService
+from xiaoer.console.training import Project, TrainingDesk
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.ratelimit import RateLimiter
 from xiaoer.settings import ConsoleSettings
+from xiaoer.trainer.mining import MiningSources
 
 
 def agent_store(settings: ConsoleSettings) -> AgentStore:
@@ -40,7 +42,22 @@ def build_service(settings: ConsoleSettings) -> ConsoleService:
         # Login attempts; with XIAOER_REDIS_URL every replica counts in the same buckets.
         limiter=RateLimiter(settings.redis_url),
         dashboard=dashboard(settings, trackers, decisions),
+        training=training_desk(settings, trackers, decisions, rasa),
     )
+
+
+def training_desk(settings: ConsoleSettings, trackers: TrackerReader, decisions, rasa) -> TrainingDesk:
+    from xiaoer.storeapi.client import StoreClient
+
+    mining = MiningSources(
+        trackers=trackers,
+        decisions=decisions,
+        store=StoreClient(settings.store_url, settings.reading_token, timeout=settings.store_timeout),
+        nlu_data_dir=settings.nlu_data_dir,
+        knowledge_dir=settings.knowledge_dir,
+        parse=rasa.parse,
+    )
+    return TrainingDesk(mining, Project(settings.project_dir, settings.nlu_data_dir, settings.knowledge_dir))
 
 
 def dashboard(settings: ConsoleSettings, trackers: TrackerReader, decisions) -> Dashboard:

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Protocol
 
 from xiaoer.console.auth import Agent, AgentStore
 from xiaoer.console.dashboard import Dashboard
+from xiaoer.console.training import TrainingDesk
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.ratelimit import Decision, RateLimiter, Rule
 from xiaoer.settings import ConsoleSettings
@@ -87,6 +88,7 @@ class ConsoleService:
         store: StoreClient,
         limiter: RateLimiter | None = None,
         dashboard: Dashboard | None = None,
+        training: TrainingDesk | None = None,
     ) -> None:
         self.settings = settings
         self.agents = agents
@@ -97,6 +99,8 @@ class ConsoleService:
         self.store = store
         # The metrics dashboard (None: the page says it is not configured).
         self.dashboard = dashboard
+        # The 训练师 pages (None: not configured).
+        self.training = training
         # One limiter per service: Redis-backed (shared by replicas) when settings name one.
         self.limiter = limiter or RateLimiter(settings.redis_url)
         self.login_rule = Rule("console-login", settings.login_burst, settings.login_per_minute)
