@@ -43,8 +43,9 @@ def trainer_console(tmp_path_factory):
     agents = AgentStore(settings.database_url)
     agents.add_agent("haiyue", LOGIN, PASSWORD, role="trainer")
     trackers, decisions = TrackerReader(settings.tracker_database_url), DecisionLog(settings.database_url)
+    store = FakeStore()
     mining = MiningSources(
-        trackers, decisions, None, project / "data" / "nlu", project / "knowledge", LearningModel(project)
+        trackers, decisions, store, project / "data" / "nlu", project / "knowledge", LearningModel(project)
     )
     service = ConsoleService(
         settings=settings,
@@ -53,7 +54,7 @@ def trainer_console(tmp_path_factory):
         rasa=FakeRasa(),
         suggester=FakeSuggester(),
         decisions=decisions,
-        store=FakeStore(),
+        store=store,
         training=TrainingDesk(mining, Project(project, project / "data" / "nlu", project / "knowledge")),
     )
     with serving(service) as url:
@@ -86,6 +87,8 @@ def test_a_trainer_turns_a_missed_cluster_into_examples(page: Page, trainer_cons
     expect(cluster.locator(".badge")).to_have_text("×3")
     expect(cluster).to_contain_text("买了就降价怎么处理 电话138****5678")
     expect(cluster).not_to_contain_text("13812345678")
+    # Three signed-in buyers, none of whom ordered: all lost (their messages had no stage).
+    expect(page.locator("#churn-stages tbody tr")).to_have_text(re.compile(r"其他\s*3\s*0\s*0%\s*3"))
 
     cluster.get_by_role("button", name="buyer-2").click()
     expect(page.locator("#viewer-messages")).to_contain_text("电话138****5678")

@@ -172,3 +172,24 @@ def test_a_bad_period_or_an_unreachable_tracker_store_gets_a_clear_message(train
     response = trainer.client.get("/api/trainer/clusters")
     assert response.status_code == 503
     assert "tracker store" in response.json()["detail"] and "127.0.0.1:9" in response.json()["detail"]
+
+
+def test_high_churn_needs_the_store_and_then_counts_the_lost_conversations(trainer) -> None:
+    response = trainer.client.get("/api/trainer/churn", params={"since": "24h"})
+    assert response.status_code == 503 and "store's orders" in response.json()["detail"]
+
+    trainer.service.training.mining.store = trainer.store
+    result = trainer.client.get("/api/trainer/churn", params={"since": "24h", "window": "72h"}).json()
+
+    assert result["period"]["conversations"] == 3 and result["window_hours"] == 72
+    assert result["by_stage"] == [
+        {
+            "stage": "其他",
+            "conversations": 3,
+            "converted": 0,
+            "conversion_rate": 0.0,
+            "lost": 3,
+            "lost_gmv": None,
+        }
+    ]
+    assert trainer.client.get("/api/trainer/churn", params={"window": "never"}).status_code == 400

@@ -15,7 +15,7 @@ from xiaoer.knowledge.loader import load_dir
 from xiaoer.logmask import mask
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.trainer.edits import Edit, EditRefused, add_examples, add_variants, new_entry
-from xiaoer.trainer.mining import MiningSources, mine
+from xiaoer.trainer.mining import MiningSources, churn, mine
 from xiaoer.trainer.references import nlu_references
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,16 @@ class TrainingDesk:
         end = datetime.now(timezone.utc)
         try:
             return mine(self.mining, end - since, end, again=again)
+        except RuntimeError as exc:
+            raise TrainingUnavailable(str(exc)) from None
+
+    def churn(self, since: timedelta, window: timedelta) -> Dict[str, Any]:
+        """High-churn scenarios of the period (docs/trainer.md)."""
+        if not timedelta(0) < since <= MAX_SINCE or not timedelta(0) < window <= MAX_SINCE:
+            raise EditRefused(f"时间范围在 1 分钟到 {MAX_SINCE.days} 天之间")
+        end = datetime.now(timezone.utc)
+        try:
+            return churn(self.mining, end - since, end, window)
         except RuntimeError as exc:
             raise TrainingUnavailable(str(exc)) from None
 

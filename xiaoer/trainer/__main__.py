@@ -1,4 +1,5 @@
-"""`python -m xiaoer.trainer mine --since 24h [--json] [--again]`: what the bot missed, grouped.
+"""`python -m xiaoer.trainer mine --since 24h [--json] [--again]`: what the bot missed, grouped;
+`python -m xiaoer.trainer churn --since 7d [--window 72h] [--json]`: where buyers are lost.
 
 Reads the configured tracker store (XIAOER_TRACKER_DATABASE_URL), the agent-assist decision log
 and, for pre-sale conversations, the buyers' orders in the store; prints clusters of similar missed
@@ -19,7 +20,7 @@ from xiaoer.rasa_ext.client import RasaClient
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.settings import TrainerSettings
 from xiaoer.storeapi.client import StoreClient
-from xiaoer.trainer.mining import MiningSources, mine, parse_period
+from xiaoer.trainer.mining import MiningSources, churn, mine, parse_period
 
 
 def period(value: str) -> timedelta:
@@ -69,6 +70,43 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_churn(result: dict) -> str:
+    def money(value) -> str:
+        return "—" if value is None else f"¥{value:,.0f}"
+
+    def rate(value) -> str:
+        return "—" if value is None else f"{value * 100:.0f}%"
+
+    period = result["period"]
+    lines = [
+        f"{period['conversations']} signed-in buyers' conversations ({period['from'][:16]} – {period['to'][:16]} UTC), "
+        f"an order within {result['window_hours']:g} h counts; average order {money(result['average_order_value'])}"
+    ]
+    lines += [f"note: {note}" for note in result["notes"]]
+    lines += ["", f"{'stage':<6}{'conversations':>14}{'converted':>11}{'rate':>7}{'lost':>6}{'lost GMV':>12}"]
+    for row in result["by_stage"]:
+        lines.append(f"{row['stage']:<6}{row['conversations']:>14}{row['converted']:>11}"
+                     f"{rate(row['conversion_rate']):>7}{row['lost']:>6}{money(row['lost_gmv']):>12}")  # fmt: skip
+    lines += ["", "pre-sale scenarios losing the most buyers:"]
+    for i, row in enumerate(result["scenarios"][:20], 1):
+        name = row["knowledge"] or row["intent"]
+        lines.append(f"{i:>3}. {name}  lost {row['lost']} of {row['conversations']} "
+                     f"(converted {rate(row['conversion_rate'])}), lost GMV ~{money(row['lost_gmv'])}")  # fmt: skip
+        lines += [f"       - {example}" for example in row["examples"]]
+    return "\n".join(lines)
+
+
+def churn_command(args) -> int:
+    end = datetime.now(timezone.utc)
+    try:
+        result = churn(sources(TrainerSettings()), end - args.since, end, args.window)
+    except RuntimeError as exc:
+        print(f"xiaoer.trainer: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render_churn(result))
+    return 0
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m xiaoer.trainer", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,7 +119,17 @@ def main(argv: List[str] | None = None) -> int:
         action="store_true",
         help="parse every miss with the running model first (after retraining)",
     )
+    churn_parser = commands.add_parser(
+        "churn", help="high-churn scenarios: pre-sale conversations with no order"
+    )
+    churn_parser.add_argument("--since", type=period, default=period("7d"), help="how far back: 24h, 7d, 30d")
+    churn_parser.add_argument(
+        "--window", type=period, default=period("72h"), help="how long an order may take"
+    )
+    churn_parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)
+    if args.command == "churn":
+        return churn_command(args)
     end = datetime.now(timezone.utc)
     mining = sources(TrainerSettings(), use_store=not args.no_store, again=args.again)
     try:

@@ -14,6 +14,8 @@ from xiaoer.logmask import mask
 from xiaoer.rasa_ext.trackers import TrackerReader
 from xiaoer.storeapi.client import StoreClient, StoreUnavailable
 from xiaoer.text import compact
+from xiaoer.trainer.churn import join_orders, visits
+from xiaoer.trainer.churn import report as churn_report
 from xiaoer.trainer.clusters import Cluster, Reference, cluster
 from xiaoer.trainer.misses import LOW_CONFIDENCE, Miss, decision_misses, find_misses, merge
 from xiaoer.trainer.references import knowledge_references, nlu_references
@@ -149,4 +151,37 @@ def mine(sources: MiningSources, start: datetime, end: datetime, again: bool = F
         "clusters": [c.as_dict() for c in clusters],
         "notes": notes,
         **result,
+    }
+
+
+def churn(sources: MiningSources, start: datetime, end: datetime, window: timedelta) -> dict:
+    """High-churn scenarios of the period (xiaoer.trainer.churn), joined with the store's orders.
+    RuntimeError when the tracker store or the store cannot be read."""
+    if sources.store is None:
+        raise RuntimeError("high-churn scenarios need the store's orders (XIAOER_STORE_URL)")
+    problem = sources.trackers.problem()
+    if problem:
+        raise RuntimeError(problem)
+    found = visits(sources.trackers.events_between(start, end))
+    store = sources.store
+
+    def price_of(sku: str) -> float | None:
+        product = store.get_product(sku) or {}
+        return float(product["price"]) if product.get("price") is not None else None
+
+    try:
+        join_orders(found, store.buyer_orders, window)
+        result = churn_report(found, price_of)
+    except StoreUnavailable as exc:
+        raise RuntimeError(f"the store did not answer ({exc})") from None
+    notes = (
+        []
+        if found
+        else [f"no signed-in buyer conversations between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC"]
+    )
+    return {
+        "period": {"from": start.isoformat(), "to": end.isoformat(), "conversations": len(found)},
+        "window_hours": round(window.total_seconds() / 3600, 2),
+        **result,
+        "notes": notes,
     }

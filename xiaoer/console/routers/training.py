@@ -45,6 +45,21 @@ async def clusters(
     return await run_in_threadpool(training.clusters, period, again)
 
 
+@router.get("/api/trainer/churn")
+async def churn(
+    since: str = Query("7d"),
+    window: str = Query("72h"),
+    session: Session = Depends(trainer_session),
+    service: ConsoleService = Depends(get_service),
+):
+    training = desk(service, session)
+    try:
+        period, wait = parse_period(since), parse_period(window)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="时间范围写成 90m、24h 或 7d") from None
+    return await run_in_threadpool(training.churn, period, wait)
+
+
 @router.get("/api/trainer/targets")
 async def targets(
     session: Session = Depends(trainer_session), service: ConsoleService = Depends(get_service)

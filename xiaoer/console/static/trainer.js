@@ -166,6 +166,46 @@
       .catch(function (error) { say("mine-status", error.message, true); });
   }
 
+  // --- high-churn scenarios ------------------------------------------------------
+
+  function money(value) {
+    return value === null || value === undefined ? "—" : "¥" + Math.round(value).toLocaleString("zh-CN");
+  }
+
+  function rate(value) {
+    return value === null || value === undefined ? "—" : Math.round(value * 100) + "%";
+  }
+
+  function churnRow(name, row, extra) {
+    var tr = el("tr");
+    tr.appendChild(el("td", "", name));
+    [row.conversations, row.converted, rate(row.conversion_rate), row.lost, money(row.lost_gmv)].forEach(function (v) {
+      tr.appendChild(el("td", "num", v));
+    });
+    if (extra !== undefined) tr.appendChild(el("td", "muted", extra));
+    return tr;
+  }
+
+  function loadChurn() {
+    var since = document.getElementById("since").value;
+    say("churn-status", "统计中…");
+    return request("GET", "/api/trainer/churn?" + new URLSearchParams({ since: since }).toString())
+      .then(function (result) {
+        document.getElementById("churn-since").textContent = document.getElementById("since").selectedOptions[0].textContent;
+        var stages = document.querySelector("#churn-stages tbody");
+        var scenarios = document.querySelector("#churn-scenarios tbody");
+        stages.replaceChildren();
+        scenarios.replaceChildren();
+        result.by_stage.forEach(function (row) { stages.appendChild(churnRow(row.stage, row)); });
+        result.scenarios.slice(0, 20).forEach(function (row) {
+          scenarios.appendChild(churnRow(row.knowledge || row.intent, row, row.examples.join(" / ")));
+        });
+        say("churn-status", result.notes.join("；") || result.period.conversations + " 个登录买家的会话");
+        root.dataset.churn = String(result.scenarios.length);
+      })
+      .catch(function (error) { say("churn-status", error.message, true); });
+  }
+
   // --- conversation viewer --------------------------------------------------------
 
   function view(id) {
@@ -225,6 +265,9 @@
   mineForm.addEventListener("submit", function (event) {
     event.preventDefault();
     mine();
+    loadChurn();
   });
+  document.getElementById("churn-load").addEventListener("click", loadChurn);
   loadTargets().then(mine).catch(function (error) { say("mine-status", error.message, true); });
+  loadChurn();
 })();
