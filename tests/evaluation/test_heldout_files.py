@@ -80,3 +80,43 @@ def test_loader_keeps_faq_labels(tmp_path):
     [message] = load_file(path)
     assert message.intent_response_key == "ask_installation/wall_mount_fee"
     assert message.source == "kb_x.yml:2"
+
+
+# --- issue 9's second held-out set: eval/realistic ------------------------------------------------
+
+REALISTIC = REPO_ROOT / "eval" / "realistic"
+
+
+@pytest.fixture(scope="module")
+def realistic():
+    return load_file(REALISTIC / "buyers.yml")
+
+
+@pytest.fixture(scope="module")
+def out_of_scope():
+    return load_file(REALISTIC / "out_of_scope.yml")
+
+
+def test_the_slices_are_labelled_with_domain_intents_and_knowledge_entries(
+    realistic, out_of_scope, domain_intents
+):
+    entries = {f"{intent}/{entry}" for _, intent, entry, _ in knowledge_questions(REPO_ROOT / "knowledge")}
+    both = realistic + out_of_scope
+    assert sorted({m.source for m in both if m.intent not in domain_intents}) == []
+    assert [m.source for m in both if m.faq and m.intent_response_key not in entries] == []
+    assert {m.intent for m in out_of_scope} == {"out_of_scope"} and len(out_of_scope) >= 100
+    assert len(realistic) >= 100 and len({m.intent for m in realistic}) >= 25
+
+
+def test_the_realistic_slice_has_cards_fillers_and_regional_wording(realistic):
+    texts = [m.text for m in realistic]
+    assert sum("订单号" in t or "商品编号" in t for t in texts) >= 5
+    assert sum(t.startswith(("在么", "在吗", "亲", "你好", "请问")) for t in texts) >= 8
+    assert sum(any(w in t for w in ("保固", "冷氣", "介面", "螢幕", "宅配", "統一編號")) for t in texts) >= 5
+
+
+def test_no_slice_text_equals_training_data_or_the_first_held_out_set(realistic, out_of_scope, messages):
+    training = [(text, path) for text, _, path in training_examples(REPO_ROOT / "data")]
+    training += [(text, path) for text, _, _, path in knowledge_questions(REPO_ROOT / "knowledge")]
+    training += [(m.text, m.source) for m in messages]
+    assert find_overlaps([(m.text, m.source) for m in realistic + out_of_scope], training) == []

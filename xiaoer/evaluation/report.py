@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from xiaoer.evaluation import pictures
+
 DEFINITIONS = {
     "intent_metrics": (
         "Per gold intent: precision = right predictions of the intent / all predictions of it; "
@@ -86,6 +88,37 @@ def headline(report: dict) -> list[tuple[str, str]]:
     return rows
 
 
+SLICE_HEADER = [
+    "slice",
+    "messages",
+    "intent accuracy",
+    "macro-F1",
+    "FAQ top-1",
+    "OOS given a store answer",
+    "in-scope sent to OOS",
+    "trigger rate",
+    "top confusions",
+]
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else _pct(value)
+
+
+def slice_row(item: dict) -> list[str]:
+    return [
+        item["name"],
+        str(item["messages"]),
+        _pct(item["accuracy"]),
+        _pct(item["macro_f1"]),
+        _rate(item["faq_top1"]),
+        _rate(item["out_of_scope_given_store_answer"]),
+        _rate(item["in_scope_sent_to_out_of_scope"]),
+        _rate(item["trigger_rate"]),
+        "; ".join(f"{c['gold']}→{c['predicted']} ×{c['count']}" for c in item["confused_pairs"][:3]),
+    ]
+
+
 def _faq_row(matcher: str, figures: dict) -> list[str]:
     return [
         matcher,
@@ -101,6 +134,11 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     data = report["data"]
     sections = [
         ("Figures", ["figure", "value"], [list(r) for r in headline(report)]),
+        *(
+            [("Slices", SLICE_HEADER, [slice_row(item) for item in report["slices"]])]
+            if report.get("slices")
+            else []
+        ),
         (
             "Run",
             ["what", "value"],
@@ -269,10 +307,20 @@ def to_html(report: dict) -> str:
         "<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
         "table{border-collapse:collapse;margin-bottom:1.5em}"
         "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}"
-        "th{background:#f3f3f3}</style>",
+        f"th{{background:#f3f3f3}}{pictures.STYLE}</style>",
         "</head><body>",
         "<h1>Xiaoer NLU evaluation on the held-out set</h1>",
     ]
+    drawn = report.get("pictures")
+    if drawn:
+        if report.get("slices"):
+            parts += ["<h2>Slices at a glance</h2>", pictures.slice_bars(report["slices"])]
+        parts += [
+            "<h2>Confidence of right and wrong answers (all slices)</h2>",
+            pictures.histogram(drawn["confidence"]),
+            "<h2>Confusion matrix (all slices)</h2>",
+            pictures.heat_map(drawn["confusion"]),
+        ]
     for title, header, rows in _sections(report):
         parts.append(f"<h2>{esc(title)}</h2>")
         if not rows:
@@ -300,6 +348,13 @@ def to_console(report: dict) -> str:
     for pair in report["confused_pairs"][:5]:
         lines.append(
             f"  confused {pair['gold']} → {pair['predicted']} ×{pair['count']}: {pair['examples'][0]}"
+        )
+    for item in report.get("slices") or []:
+        lines.append(
+            f"  slice {item['name']:<13} {item['messages']:>4} msgs  accuracy {_pct(item['accuracy'])}  "
+            f"macro-F1 {_pct(item['macro_f1'])}  FAQ top-1 {_rate(item['faq_top1'])}  "
+            f"OOS→store {_rate(item['out_of_scope_given_store_answer'])}  "
+            f"in-scope→OOS {_rate(item['in_scope_sent_to_out_of_scope'])}  trigger {_rate(item['trigger_rate'])}"
         )
     if report.get("faq") and report["faq"].get("missing_selectors"):
         lines.append(

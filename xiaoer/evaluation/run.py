@@ -13,6 +13,7 @@ from xiaoer.evaluation import metrics
 from xiaoer.evaluation.baseline import TfidfFaqMatcher, baseline_top_k
 from xiaoer.evaluation.heldout import HeldoutMessage
 from xiaoer.evaluation.overlap import find_overlaps, knowledge_questions, training_examples
+from xiaoer.evaluation.slices import confidence_histogram, confusion_matrix, slice_figures
 from xiaoer.settings import NluSettings
 from xiaoer.text import letters_key
 
@@ -113,17 +114,32 @@ def build_report(
     threshold_source: str,
     model: str,
     model_trained_at: str = "",
+    slices: dict[str, Sequence[HeldoutMessage]] | None = None,
 ) -> dict:
+    """The report on `messages` (our own held-out set); `slices` are further held-out sets (the
+    realistic and out-of-scope slices) reported beside it, per slice and in the pictures."""
     started = time.monotonic()
+    slices = dict(slices or {})
+    extra = [m for group in slices.values() for m in group]
     training = list(training_examples(data_dir))
     kb = list(knowledge_questions(knowledge_dir))
     overlaps = find_overlaps(
-        ((m.text, m.source) for m in messages),
+        ((m.text, m.source) for m in [*messages, *extra]),
         [(text, f"{Path(path).name} ({intent})") for text, intent, path in training]
         + [(text, f"{Path(path).name} ({intent}/{entry})") for text, intent, entry, path in kb],
     )
-    parsed_all = parse([m.text for m in messages])
+    parsed_everything = parse([m.text for m in [*messages, *extra]])
+    parsed_all = parsed_everything[: len(messages)]
     predictions = [prediction_from_parse(m, parsed) for m, parsed in zip(messages, parsed_all, strict=True)]
+    by_slice: dict[str, list[metrics.Prediction]] = {"ours": predictions}
+    cursor = len(messages)
+    for name, group in slices.items():
+        parsed_group = parsed_everything[cursor : cursor + len(group)]
+        by_slice[name] = [
+            prediction_from_parse(m, parsed) for m, parsed in zip(group, parsed_group, strict=True)
+        ]
+        cursor += len(group)
+    everything = [p for group in by_slice.values() for p in group]
     # KB intents the model has no response selector for: every one of their messages is a FAQ miss.
     # (A gated selector skips messages whose intent DIET ranks low: absent from one parse is not
     # absent from the model, so only an intent no parse ever had a pick for counts.)
@@ -165,7 +181,14 @@ def build_report(
         "trigger": metrics.trigger_rate(predictions, threshold),
         "threshold_sweep": metrics.threshold_sweep(predictions, SWEEP),
         "overlaps": overlaps,
-        "heldout_duplicates": _duplicates(messages),
+        "heldout_duplicates": _duplicates([*messages, *extra]),
+        "slices": [slice_figures(name, group, threshold) for name, group in by_slice.items()]
+        if slices
+        else [],
+        "pictures": {
+            "confusion": confusion_matrix(everything),
+            "confidence": confidence_histogram(everything),
+        },
         "errors": [
             {
                 "text": p.text,
@@ -174,7 +197,7 @@ def build_report(
                 "confidence": p.confidence,
                 "source": p.source,
             }
-            for p in predictions
+            for p in everything
             if p.gold_intent != p.predicted_intent
         ],
         "seconds": time.monotonic() - started,
