@@ -189,3 +189,25 @@ def test_handoff_actions_are_in_the_domain(domain):
         assert response in domain["responses"]
     assert "handover_reason" in domain["slots"]
     assert "EXTERNAL_agent_handback" in domain["intents"]
+
+
+def test_two_close_store_intents_get_one_question_with_both_as_buttons(tracker, run):
+    outcome = run(ActionFallback(), tracker("routing_clarify_band"))
+
+    assert outcome.text == "小二想确认一下，您想问的是哪一个呢？"
+    assert outcome.buttons == [
+        {"title": "查物流、几时送到", "payload": '/query_logistics{"order_id":"261120001234"}'},
+        {"title": "配送规则（快递、运费、时效）", "payload": '/ask_delivery{"order_id":"261120001234"}'},
+        {"title": "都不是，找人工", "payload": "/request_human"},
+    ]
+    assert outcome.events == [] and not outcome.paused  # the bot keeps the conversation
+
+
+def test_a_clarify_band_without_usable_options_goes_to_an_agent(run):
+    state = tracker_state("routing_clarify_band")
+    state["latest_message"]["routing"]["options"] = ["query_logistics", "EXTERNAL_unknown"]
+
+    outcome = run(ActionFallback(), Tracker.from_dict(state))
+
+    assert outcome.responses == ["utter_assist_pending"]
+    assert outcome.events == [HUMAN_OFF, reason("suggest"), PAUSE]

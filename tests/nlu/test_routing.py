@@ -75,11 +75,33 @@ def test_band_edges_are_inclusive_from_below(confidence, band):
     assert route(parsed(("greet", confidence)))["routing"]["band"] == band
 
 
-def test_two_close_intents_go_to_an_agent_even_when_confident():
+def test_two_close_store_intents_get_a_clarifying_question_even_when_confident():
     parse = route(parsed(("cancel_order", 0.63), ("change_order", 0.61)))
 
-    assert parse["routing"]["band"] == "suggest"
+    assert parse["intent"]["name"] == "nlu_fallback"
+    assert parse["routing"]["band"] == "clarify"
     assert parse["routing"]["ambiguous"] is True
+    assert parse["routing"]["options"] == ["cancel_order", "change_order"]
+
+
+@pytest.mark.parametrize(
+    "ranking",
+    [
+        (("query_logistics", 0.5), ("ask_delivery", 0.2)),  # the runner-up under the suggest threshold
+        (("query_logistics", 0.55), ("ask_delivery", 0.34)),  # too far apart to be a close call
+        (("greet", 0.5), ("ask_delivery", 0.45)),  # a greeting is not a question to choose
+        (("ask_delivery", 0.5), ("out_of_scope", 0.45)),
+    ],
+)
+def test_no_clarifying_question_when_it_would_not_help(ranking):
+    assert route(parsed(*ranking))["routing"]["band"] == "suggest"
+
+
+def test_two_close_store_intents_in_the_middle_band_are_asked_about():
+    parse = route(parsed(("query_logistics", 0.45), ("ask_delivery", 0.4)))
+
+    assert parse["routing"]["band"] == "clarify"
+    assert parse["routing"]["options"] == ["query_logistics", "ask_delivery"]
 
 
 def test_thresholds_come_from_the_environment_without_retraining(monkeypatch):
@@ -157,3 +179,8 @@ def test_config_yml_uses_the_routing_component_instead_of_fallback_classifier():
     assert 0 < routing["suggest_threshold"] < routing["answer_threshold"] < 1
     # It reads the intent ranking, so it must come after every intent classifier.
     assert names.index(routing["name"]) > names.index("DIETClassifier")
+
+
+def test_gibberish_read_confidently_as_out_of_scope_is_asked_to_be_rephrased():
+    assert route(parsed(("out_of_scope", 0.9), text="qwerty zxcv"))["routing"]["band"] == "unclear"
+    assert route(parsed(("affirm", 0.9), text="ok"))["routing"]["band"] == "answer"

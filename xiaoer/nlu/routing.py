@@ -9,6 +9,9 @@ Replaces Rasa's FallbackClassifier. Four bands over the top intent's confidence:
   with suggestions drafted from the original ranking.
 - ``handover`` (< suggest threshold): the intent becomes ``nlu_fallback``; ``action_fallback``
   hands over at once.
+- ``clarify`` (not answered, and the top two are store intents, the second at least at the
+  suggest threshold and within ``clarify_margin`` of the first): ``nlu_fallback``;
+  ``action_fallback`` asks which of the two the buyer meant, both as buttons, plus 转人工.
 - ``unclear`` (not answered, and the message holds nothing to act on: blank, emoji or markup
   only, Latin words with no Chinese and no order or model number): ``nlu_fallback``;
   ``action_fallback`` asks the buyer to rephrase instead of spending an agent's time on noise.
@@ -47,7 +50,10 @@ from xiaoer.text import has_content, is_markup
 logger = logging.getLogger(__name__)
 
 ROUTING_KEY = "routing"
-ANSWER, SUGGEST, HANDOVER, UNCLEAR = "answer", "suggest", "handover", "unclear"
+ANSWER, SUGGEST, HANDOVER, UNCLEAR, CLARIFY = "answer", "suggest", "handover", "unclear", "clarify"
+# Intents of any conversation, not questions about the store: never offered as a clarifying choice.
+CONVERSATIONAL = ("greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challenge", "request_human",
+                  "complain", "out_of_scope", "nlu_fallback")  # fmt: skip
 # Operators move the bands without retraining (read at model load, see xiaoer.settings).
 ANSWER_ENV = "XIAOER_ANSWER_THRESHOLD"
 SUGGEST_ENV = "XIAOER_SUGGEST_THRESHOLD"
@@ -66,7 +72,12 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"answer_threshold": 0.5, "suggest_threshold": 0.3, "ambiguity_threshold": 0.05}
+        return {
+            "answer_threshold": 0.5,
+            "suggest_threshold": 0.3,
+            "ambiguity_threshold": 0.05,
+            "clarify_margin": 0.2,
+        }
 
     def __init__(self, config: Dict[str, Any]) -> None:
         defaults = self.get_default_config()
@@ -87,6 +98,7 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
             )
             self.suggest_threshold = self.answer_threshold
         self.ambiguity_threshold = float(config.get("ambiguity_threshold", defaults["ambiguity_threshold"]))
+        self.clarify_margin = float(config.get("clarify_margin", defaults["clarify_margin"]))
         logger.info(
             "routing bands: answer >= %s, suggest >= %s, ambiguity < %s",
             self.answer_threshold,
@@ -117,10 +129,16 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
             band = SUGGEST
         else:
             band = ANSWER
+        options = self.choices(ranking) if band == SUGGEST else []
+        if options:
+            band = CLARIFY
         text = message.get(TEXT) or ""
-        if (band != ANSWER and not has_content(text)) or is_markup(text):
+        # Nothing to act on: ask to rephrase, unless the model is sure of a real reply ("ok" → affirm);
+        # "out of scope" is no reading of gibberish.
+        nothing = not has_content(text) and (band != ANSWER or intent.get(INTENT_NAME_KEY) == "out_of_scope")
+        if nothing or is_markup(text):
             band = UNCLEAR
-        return {
+        decision = {
             "band": band,
             "intent": intent.get(INTENT_NAME_KEY),
             "confidence": confidence,
@@ -128,6 +146,22 @@ class RoutingClassifier(GraphComponent, IntentClassifier):
             "answer_threshold": self.answer_threshold,
             "suggest_threshold": self.suggest_threshold,
         }
+        if band == CLARIFY:
+            decision["options"] = options
+        return decision
+
+    def choices(self, ranking: List[Dict[str, Any]]) -> List[str]:
+        """The two store intents to ask the buyer between, or [] when a question would not help."""
+        if len(ranking) < 2:
+            return []
+        first, second = ranking[0], ranking[1]
+        names = [first.get(INTENT_NAME_KEY), second.get(INTENT_NAME_KEY)]
+        top, runner_up = (float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in (first, second))
+        if any(not n or n in CONVERSATIONAL or n.startswith("EXTERNAL_") for n in names):
+            return []
+        if runner_up < self.suggest_threshold or top - runner_up >= self.clarify_margin:
+            return []
+        return names
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
