@@ -153,3 +153,17 @@ def test_the_page_loads_the_vendored_chart_library_and_links_from_the_console(se
     assert "https://" not in page.text.split("<body", 1)[0]  # no CDN
     assert seeded.client.get("/static/vendor/echarts.common.min.js").status_code == 200
     assert 'href="/dashboard"' in seeded.client.get("/").text
+
+
+def test_misses_are_matched_to_the_training_data_as_it_is_now(tmp_path) -> None:
+    nlu, knowledge = tmp_path / "nlu", tmp_path / "knowledge"
+    nlu.mkdir()
+    knowledge.mkdir()
+    intents = nlu / "orders.yml"
+    intents.write_text("nlu:\n  - intent: cancel_order\n    examples: |\n      - 不要了\n", encoding="utf-8")
+    dashboard = Dashboard(Sources(None, None, lambda: None, nlu, knowledge), ZoneInfo("Asia/Shanghai"))
+    assert [r.text for r in dashboard.references()] == ["不要了"]
+
+    intents.write_text(intents.read_text(encoding="utf-8") + "      - 帮我撤单\n", encoding="utf-8")
+
+    assert [r.text for r in dashboard.references()] == ["不要了", "帮我撤单"]

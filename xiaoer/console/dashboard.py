@@ -70,16 +70,21 @@ class Dashboard:
     def __init__(self, sources: Sources, zone: ZoneInfo) -> None:
         self.sources = sources
         self.zone = zone
-        self._references: List[Reference] | None = None
+        self._references: List[Reference] = []
+        self._version: tuple = ()
         self._lock = threading.Lock()
 
     def references(self) -> List[Reference]:
-        """Intents and knowledge entries misses are matched to; read once per process."""
+        """Intents and knowledge entries misses are matched to; read again when a file changed
+        (a trainer's edit from the 训练师 pages shows here at once)."""
+        files = sorted([*self.sources.nlu_data_dir.glob("*.yml"), *self.sources.knowledge_dir.glob("*.yml")])
+        version = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
         with self._lock:
-            if self._references is None:
+            if version != self._version:
                 self._references = nlu_references(self.sources.nlu_data_dir) + knowledge_references(
                     self.sources.knowledge_dir
                 )
+                self._version = version
             return self._references
 
     def report(self, first: date, last: date, by: str = "day") -> Dict[str, Any]:

@@ -4,6 +4,7 @@ into training data (docs/trainer.md). Every edit is previewed as a diff before i
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -118,9 +119,8 @@ class TrainingDesk:
                     raise EditRefused(f"没有写 {change.label} 的权限（控制台以只读方式部署？）") from None
                 result["written"] = True
                 if kind != "examples":
-                    result["rebuilt"] = [
-                        str(p.relative_to(self.project.root)) for p in build(self.project.faq_paths())
-                    ]
+                    rebuilt = build(self.project.faq_paths())
+                    result["rebuilt"] = [os.path.relpath(path, self.project.root) for path in rebuilt]
                 logger.info("trainer edit written: %s, %d text(s)", change.label, len(change.added))
             return result
 
