@@ -105,3 +105,22 @@ def test_letters_key_folds_width_case_script_spaces_punctuation_and_emoji() -> N
 def test_spelling_key_folds_width_case_and_spaces_but_keeps_the_script() -> None:
     assert spelling_key(" ６５Ｅ７Ｋ 挂 墙\t收费吗 ") == spelling_key("65e7k挂墙收费吗") == "65e7k挂墙收费吗"
     assert spelling_key("有次日達嗎") != spelling_key("有次日达吗")
+
+
+@pytest.mark.parametrize(
+    ("hong_kong", "simplified"),
+    [
+        ("衞生間", "卫生间"),
+        ("張枱", "张台"),
+        ("敍述", "叙述"),
+        ("化粧品", "化妆品"),
+        ("衹係", "只系"),
+        ("閲讀", "阅读"),
+    ],
+)
+def test_hong_kong_character_variants_become_simplified(hong_kong: str, simplified: str) -> None:
+    assert normalize_text(hong_kong) == simplified
+
+
+def test_simplified_characters_that_are_also_variants_stay() -> None:
+    assert normalize_text("抬上楼") == "抬上楼"

@@ -141,8 +141,34 @@ def is_emoji(char: str) -> bool:
     return unicodedata.category(char) == "So"
 
 
+@functools.lru_cache(maxsize=1)
+def _hong_kong_variants() -> Dict[int, str]:
+    """hk2s's character variants that t2s alone leaves traditional (衞生間, 枱, 敍, 粧…), as a
+    translate table: OpenCC's HKVariantsRev, kept where the variant is not already simplified
+    Chinese (GB2312) and the standard form's simplified one is (抬 stays 抬)."""
+    import opencc
+
+    def simplified(char: str) -> bool:
+        try:
+            char.encode("gb2312")
+            return True
+        except UnicodeEncodeError:
+            return False
+
+    table: Dict[int, str] = {}
+    path = Path(opencc.__file__).parent / "dictionary" / "HKVariantsRev.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        variant, _, standard = line.partition("\t")
+        target = _t2s().convert(standard.split()[0]) if standard.strip() else ""
+        if len(variant) == 1 and len(target) == 1 and not simplified(variant) and simplified(target):
+            table[ord(variant)] = target
+    return table
+
+
 def to_simplified(text: str) -> str:
-    """t2s, character for character when a phrase rule would change the length."""
+    """t2s (after Hong Kong character variants), character for character when a phrase rule
+    would change the length."""
+    text = text.translate(_hong_kong_variants())
     converted = _t2s().convert(text)
     if len(converted) == len(text):
         return converted
