@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 
 from xiaoer.logmask import mask
-from xiaoer.trainer.misses import PRESALE, stage_of
+from xiaoer.trainer.misses import PRESALE, reading, stage_of
 
 EXAMPLES = 3
 
@@ -51,11 +51,8 @@ def visits(events: Iterable[Dict[str, Any]]) -> List[Visit]:
         text = str(event.get("text") or "").strip()
         if not text or text.startswith("/"):
             continue
-        parse = event.get("parse_data") or {}
-        routing = parse.get("routing") or {}
-        intent = routing.get("intent") or (parse.get("intent") or {}).get("name") or "—"
-        selector = (parse.get("response_selector") or {}).get(intent, {})
-        entry = ((selector.get("response") or {}).get("intent_response_key") or "") if selector else ""
+        intent, entry, _confidence, _band = reading(event.get("parse_data") or {})
+        intent, entry = intent or "—", entry or ""
         visit = by_buyer.setdefault(buyer, Visit(buyer, float(event.get("timestamp") or 0)))
         stage = stage_of(intent)
         if visit.stage == "其他" and stage != "其他":

@@ -17,7 +17,7 @@ from xiaoer.text import compact
 from xiaoer.trainer.churn import join_orders, visits
 from xiaoer.trainer.churn import report as churn_report
 from xiaoer.trainer.clusters import Cluster, Reference, cluster
-from xiaoer.trainer.misses import LOW_CONFIDENCE, Miss, decision_misses, find_misses, merge
+from xiaoer.trainer.misses import LOW_CONFIDENCE, Miss, decision_misses, find_misses, merge, reading
 from xiaoer.trainer.references import knowledge_references, nlu_references
 
 _PERIOD = re.compile(r"^(\d+)\s*([mhd])$")
@@ -65,16 +65,6 @@ def ordered_buyers(client: StoreClient, first_seen: Dict[str, float]) -> Set[str
     return ordered
 
 
-def read_fresh(parse: dict) -> Tuple[str | None, str | None, float, str | None]:
-    """(intent, knowledge entry, confidence, routing band) of a fresh /model/parse answer."""
-    routing = parse.get("routing") or {}
-    intent = routing.get("intent") or (parse.get("intent") or {}).get("name")
-    confidence = float(routing.get("confidence", (parse.get("intent") or {}).get("confidence") or 0.0))
-    selector = (parse.get("response_selector") or {}).get(intent or "", {})
-    key = (selector.get("response") or {}).get("intent_response_key") if selector else None
-    return intent, key, confidence, routing.get("band")
-
-
 def recheck(
     misses: List[Miss], parse: Callable[[str], dict], references: List[Reference]
 ) -> Tuple[List[Miss], int]:
@@ -88,7 +78,7 @@ def recheck(
     taught = {compact(r.text): r.name for r in references}
     still, fixed = [], 0
     for miss in misses:
-        intent, key, confidence, band = read_fresh(parse(miss.text))
+        intent, key, confidence, band = reading(parse(miss.text))
         confident = intent != "nlu_fallback" and confidence >= LOW_CONFIDENCE and band in (None, "answer")
         target = taught.get(compact(mask(miss.text)))
         if target is not None:

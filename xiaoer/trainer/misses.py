@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Set
+from typing import Any, Dict, Iterable, List, Set, Tuple
 
 LOW_CONFIDENCE = 0.6
 FALLBACK_ACTIONS = {"action_fallback", "action_default_fallback", "action_two_stage_fallback"}
@@ -58,6 +58,17 @@ def similar(a: str, b: str) -> float:
     """Jaccard similarity of character bigrams (0..1)."""
     x, y = _bigrams(a), _bigrams(b)
     return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def reading(parse: Dict[str, Any]) -> Tuple[str | None, str | None, float, str | None]:
+    """What the model made of a message, from its parse data: (intent before routing relabelled
+    it, knowledge entry picked for that intent, confidence, routing band)."""
+    routing = parse.get("routing") or {}
+    intent = routing.get("intent") or (parse.get("intent") or {}).get("name")
+    confidence = float(routing.get("confidence", (parse.get("intent") or {}).get("confidence") or 0.0))
+    selector = (parse.get("response_selector") or {}).get(intent or "", {})
+    key = (selector.get("response") or {}).get("intent_response_key") if selector else None
+    return intent, key, confidence, routing.get("band")
 
 
 @dataclass
@@ -113,19 +124,13 @@ def find_misses(events: Iterable[Dict[str, Any]], ordered_buyers: Set[str] | Non
         for i, turn in enumerate(turns):
             parse = turn.event.get("parse_data") or {}
             intent = (parse.get("intent") or {}).get("name")
-            routing = parse.get("routing") or {}
-            original = routing.get("intent") or intent
-            confidence = float(
-                routing.get("confidence", (parse.get("intent") or {}).get("confidence") or 0.0)
-            )
-            selector = (parse.get("response_selector") or {}).get(original or "", {})
-            knowledge = ((selector.get("response") or {}).get("intent_response_key")) if selector else None
+            original, knowledge, confidence, band = reading(parse)
             miss = Miss(sender, turn.event["text"], float(turn.event.get("timestamp") or 0), original,
                         confidence, list(turn.answers), set(), knowledge)  # fmt: skip
             if intent == "nlu_fallback" or FALLBACK_ACTIONS & set(turn.actions):
                 miss.signals.add("fallback")
-            if routing.get("band") and routing["band"] != "answer":
-                miss.signals.add(f"band:{routing['band']}")
+            if band and band != "answer":
+                miss.signals.add(f"band:{band}")
             if confidence < LOW_CONFIDENCE:
                 miss.signals.add("low_confidence")
             following = turns[i + 1].event.get("text") or "" if i + 1 < len(turns) else ""
