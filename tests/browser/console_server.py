@@ -32,3 +32,27 @@ def serving(service: ConsoleService) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def signed_in(browser, url: str, login: str, password: str, link: str) -> Iterator:
+    """A desktop page logged in through the form and sent to `link` from the console. Fails at
+    the end on any script error or Content-Security-Policy violation the page logged."""
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 1000}, locale="zh-CN", accept_downloads=True
+    )
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    errors: list = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{url}/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.click(f"a[href='{link}']")
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == []

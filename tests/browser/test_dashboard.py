@@ -20,7 +20,7 @@ from tests.assist.scripted_day import (
     scripted_conversations,
 )
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.console_server import serving
+from tests.browser.console_server import serving, signed_in
 from tests.console.conftest import FakeRasa, FakeSuggester
 from xiaoer.assist.decisions import DecisionLog
 from xiaoer.console.auth import AgentStore
@@ -88,24 +88,9 @@ def dashboard_console(tmp_path_factory):
 
 @pytest.fixture()
 def page(dashboard_console: str, browser):
-    context = browser.new_context(
-        viewport={"width": 1360, "height": 1000}, locale="zh-CN", accept_downloads=True
-    )
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    errors: list = []
-    # A Content-Security-Policy violation or a script error shows up here.
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{dashboard_console}/login")
-    page.fill("#login", LOGIN)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.click("a[href='/dashboard']")
-    expect(page.locator("#dashboard")).to_have_attribute("data-loaded", re.compile(".+/day$"))
-    yield page
-    context.close()
-    assert errors == []
+    with signed_in(browser, dashboard_console, LOGIN, PASSWORD, "/dashboard") as page:
+        expect(page.locator("#dashboard")).to_have_attribute("data-loaded", re.compile(".+/day$"))
+        yield page
 
 
 def show(page: Page, by: str) -> None:

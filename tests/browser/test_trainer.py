@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.actions.fake_store import FakeStore
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.console_server import serving
+from tests.browser.console_server import serving, signed_in
 from tests.console.conftest import FakeRasa, FakeSuggester, save_tracker
 from tests.trainer.live_misses import PHONE_TEXT, PRICE_DROP, LearningModel, conversation, copy_project
 from xiaoer.assist.decisions import DecisionLog
@@ -64,21 +64,9 @@ def trainer_console(tmp_path_factory):
 @pytest.fixture()
 def page(trainer_console, browser):
     url, _ = trainer_console
-    context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    errors: list = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{url}/login")
-    page.fill("#login", LOGIN)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.click("a[href='/trainer']")
-    expect(page.locator("#trainer")).to_have_attribute("data-mined", re.compile(r"\d+"))
-    yield page
-    context.close()
-    assert errors == []
+    with signed_in(browser, url, LOGIN, PASSWORD, "/trainer") as page:
+        expect(page.locator("#trainer")).to_have_attribute("data-mined", re.compile(r"\d+"))
+        yield page
 
 
 def test_a_trainer_turns_a_missed_cluster_into_examples(page: Page, trainer_console) -> None:
