@@ -24,14 +24,11 @@ what was done. Runs after the entity extractors and before routing.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Type
+from typing import Any, Dict, List
 
-import joblib
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -45,13 +42,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from xiaoer.nlu.routing import CONVERSATIONAL
+from xiaoer.nlu.stored import StoredComponent
 from xiaoer.text import has_content, is_markup, normalize_text
 
 logger = logging.getLogger(__name__)
 
 RELEVANCE_KEY = "relevance"
 OUT_OF_SCOPE = "out_of_scope"
-FILE = "relevance.joblib"
 
 
 def _vectorizer():
@@ -65,12 +62,8 @@ def _text(message: Message) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class DomainRelevance(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> List[Type]:
-        # Runs after DIET by its place in config.yml; Rasa checks requirements on the training
-        # graph too, where no classifier feeds a trainable component.
-        return []
+class DomainRelevance(StoredComponent, IntentClassifier):
+    FILE = "relevance.joblib"
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -80,29 +73,14 @@ class DomainRelevance(GraphComponent, IntentClassifier):
             "conversational_intents": [i for i in CONVERSATIONAL if i != OUT_OF_SCOPE],
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        index: Dict[str, Any] | None = None,
-    ) -> None:
-        self.config = {**self.get_default_config(), **config}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.min_relevance = float(self.config["min_relevance"])
         self.conversational = set(self.config["conversational_intents"]) | {OUT_OF_SCOPE}
-        self._storage = model_storage
-        self._resource = resource
-        self.index = index
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> DomainRelevance:
-        return cls(config, model_storage, resource)
+    @property
+    def index(self) -> Dict[str, Any] | None:
+        return self.state
 
     # --- training ----------------------------------------------------------------------
 
@@ -119,34 +97,15 @@ class DomainRelevance(GraphComponent, IntentClassifier):
                 store.append(text)
         if not store or not outside:
             logger.warning("domain relevance: no store or no out_of_scope examples; it will not act")
-            self.index = None
-        else:
-            vectorizer = _vectorizer().fit(store + outside)
-            self.index = {
+            return self.save(None)
+        vectorizer = _vectorizer().fit(store + outside)
+        return self.save(
+            {
                 "vectorizer": vectorizer,
                 "store": vectorizer.transform(store),
                 "outside": vectorizer.transform(outside),
             }
-        with self._storage.write_to(self._resource) as directory:
-            joblib.dump(self.index, directory / FILE)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> DomainRelevance:
-        try:
-            with model_storage.read_from(resource) as directory:
-                index = joblib.load(directory / FILE)
-        except (ValueError, FileNotFoundError) as exc:
-            logger.warning("domain relevance: nothing trained to load (%s); it will not act", exc)
-            index = None
-        return cls(config, model_storage, resource, index)
+        )
 
     # --- prediction --------------------------------------------------------------------
 

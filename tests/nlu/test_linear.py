@@ -1,0 +1,149 @@
+"""The linear character n-gram intent model and its blend with DIET's ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from xiaoer.nlu.linear import (
+    LINEAR_ENTRIES_KEY,
+    WEIGHT_ENV,
+    LinearEntryClassifier,
+    LinearIntentClassifier,
+    blend,
+    within,
+)
+
+TRAINING = {
+    "query_logistics": ["我的快递到哪了", "物流怎么还没更新", "快递今天能到吗", "物流信息查一下"],
+    "ask_warranty_repair": ["冰箱坏了怎么报修", "保修多久", "电视黑屏了要修", "空调不制冷了找谁修"],
+    "out_of_scope": ["怎么做红烧肉", "今天天气怎么样", "帮我打开微信", "唱首歌吧"],
+}
+
+
+@pytest.fixture()
+def trained(tmp_path: Path):
+    """Loads the trained component with a given config, as a loaded model would."""
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear")
+    context = ExecutionContext(GraphSchema({}), "test")
+    examples = [Message(data={"text": t, "intent": i}) for i, texts in TRAINING.items() for t in texts]
+    LinearIntentClassifier.create({}, storage, resource, context).train(TrainingData(examples))
+    return lambda **config: LinearIntentClassifier.load(config, storage, resource, context)
+
+
+def diet_says(text: str, intent: str, confidence: float) -> Message:
+    ranking = [
+        {"name": intent, "confidence": confidence},
+        {"name": "out_of_scope", "confidence": 1 - confidence},
+    ]
+    return Message(data={"text": text, "intent": dict(ranking[0]), "intent_ranking": ranking})
+
+
+def test_blend_weighs_both_rankings_and_counts_a_missing_intent_as_zero() -> None:
+    diet = [{"name": "a", "confidence": 0.8}, {"name": "b", "confidence": 0.2}]
+
+    ranking = blend(diet, {"b": 0.6, "c": 0.4}, weight=0.5)
+
+    assert ranking == [
+        {"name": "a", "confidence": 0.4},
+        {"name": "b", "confidence": 0.4},
+        {"name": "c", "confidence": 0.2},
+    ]
+    assert blend(diet, {"b": 1.0}, weight=0.0)[0] == {"name": "a", "confidence": 0.8}
+
+
+def test_the_linear_model_alone_reads_an_unseen_wording_by_its_characters(trained) -> None:
+    component = trained(weight=1.0)
+
+    [message] = component.process([diet_says("物流到哪了 今天能到不", "ask_warranty_repair", 0.9)])
+
+    assert message.get("intent")["name"] == "query_logistics"
+    assert [r["name"] for r in message.get("intent_ranking")][0] == "query_logistics"
+    assert message.get("classifiers")["diet"]["name"] == "ask_warranty_repair"
+    assert message.get("classifiers")["linear"]["name"] == "query_logistics"
+
+
+def test_a_confident_diet_outweighs_an_unsure_linear_model_in_the_blend(trained) -> None:
+    component = trained(weight=0.5)
+    # DIET is sure; the few shared characters leave the linear model split three ways.
+    [message] = component.process([diet_says("修一下", "ask_warranty_repair", 0.99)])
+
+    assert message.get("intent")["name"] == "ask_warranty_repair"
+    assert 0.5 < message.get("intent")["confidence"] < 0.99
+
+
+def test_weight_zero_keeps_diets_ranking_but_reports_both(trained) -> None:
+    component = trained(weight=0.0)
+    original = diet_says("物流到哪了", "ask_warranty_repair", 0.9)
+    ranking = list(original.get("intent_ranking"))
+
+    [message] = component.process([original])
+
+    assert message.get("intent_ranking") == ranking
+    assert message.get("classifiers")["linear"]["name"] == "query_logistics"
+
+
+def test_the_environment_overrides_the_weight_at_load(trained, monkeypatch) -> None:
+    monkeypatch.setenv(WEIGHT_ENV, "0")
+    assert trained(weight=1.0).weight == 0.0
+    monkeypatch.setenv(WEIGHT_ENV, "1.5")
+    with pytest.raises(ValueError, match="0..1"):
+        trained()
+
+
+def test_an_untrained_or_blank_message_is_left_as_it_is(tmp_path: Path, trained) -> None:
+    context = ExecutionContext(GraphSchema({}), "test")
+    untrained = LinearIntentClassifier.load(
+        {}, LocalModelStorage(tmp_path / "empty"), Resource("none"), context
+    )
+    message = diet_says("物流到哪了", "ask_warranty_repair", 0.9)
+
+    assert untrained.process([message])[0].get("intent")["name"] == "ask_warranty_repair"
+    [blank] = trained(weight=1.0).process([diet_says("   ", "greet", 0.5)])
+    assert blank.get("intent")["name"] == "greet" and blank.get("classifiers") is None
+
+
+ENTRIES = {
+    "ask_delivery/carriers": ["发什么快递", "能发顺丰吗", "用哪家物流"],
+    "ask_delivery/remote_area": ["偏远地区送吗", "新疆能送到吗", "山区包邮吗"],
+    "ask_installation/wall_mount_fee": ["挂架安装收费吗", "上墙要加钱吗"],
+    "ask_installation/install_video": ["有安装视频吗", "安装教程在哪看"],
+}
+
+
+def test_the_entry_model_ranks_the_entries_of_each_intent_the_selectors_ran_for(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    examples = [
+        Message(data={"text": t, "intent": k.split("/")[0], "intent_response_key": k})
+        for k, texts in ENTRIES.items()
+        for t in texts
+    ]
+    LinearEntryClassifier.create({}, storage, Resource("entries"), context).train(TrainingData(examples))
+    component = LinearEntryClassifier.load({}, storage, Resource("entries"), context)
+    asked = Message(data={"text": "顺丰能发不"})
+    asked.set("response_selector", {"all_retrieval_intents": ["ask_delivery"], "ask_delivery": {}})
+    unselected = Message(data={"text": "顺丰能发不"})
+
+    component.process([asked, unselected])
+
+    entries = asked.get(LINEAR_ENTRIES_KEY)
+    assert list(entries) == ["ask_delivery"]
+    assert set(entries["ask_delivery"]) == {"ask_delivery/carriers", "ask_delivery/remote_area"}
+    assert max(entries["ask_delivery"], key=entries["ask_delivery"].get) == "ask_delivery/carriers"
+    assert sum(entries["ask_delivery"].values()) == pytest.approx(1.0)
+    assert unselected.get(LINEAR_ENTRIES_KEY) is None
+
+
+def test_within_rescales_one_intents_entries_and_ignores_a_prefix_lookalike() -> None:
+    entries = {"ask_delivery/a": 0.2, "ask_delivery/b": 0.2, "ask_delivery_x/c": 0.6}
+
+    assert within(entries, "ask_delivery") == {"ask_delivery/a": 0.5, "ask_delivery/b": 0.5}
+    assert within(entries, "ask_payment") == {}

@@ -1,0 +1,206 @@
+"""A regularised linear intent model on character n-grams, blended with DIET (issue 9).
+
+DIET learns from our examples alone (no pretrained weights can be downloaded here), and on text
+nobody here wrote it is often confidently wrong. A logistic regression over character n-gram
+TF-IDF of the normalised text is the classic strong baseline for short Chinese text: it leans on
+every shared character run, so an unseen wording that shares a few characters with the right
+examples still scores. The two are blended after DIET and before the ResponseSelectors, which
+gate on the blended ranking:
+
+    confidence(intent) = weight * linear(intent) + (1 - weight) * DIET(intent)
+
+`weight` 0 leaves DIET's ranking as it is, 1 is the linear model alone. XIAOER_LINEAR_WEIGHT,
+read at model load, overrides it without retraining, which is how docs/nlu-tuning.md compares
+the three on one trained model. Every parse carries `classifiers`: each model's top intent and
+confidence, so a trainer can see which one disagreed.
+
+LinearEntryClassifier is the same kind of model over knowledge-base entries (ask_delivery/carriers):
+after the ResponseSelectors it leaves, for each retrieval intent they ran for, its probabilities of
+that intent's entries, and FaqRanker blends them with the selector's and the lexical scores.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Dict, List
+
+import numpy as np
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RETRIEVAL_INTENTS
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from xiaoer.nlu.stored import StoredComponent
+from xiaoer.text import normalize_text
+
+logger = logging.getLogger(__name__)
+
+WEIGHT_ENV = "XIAOER_LINEAR_WEIGHT"
+CLASSIFIERS_KEY = "classifiers"
+# Internal to the pipeline (not in the parse): {retrieval intent: {entry key: probability}}.
+LINEAR_ENTRIES_KEY = "xiaoer_linear_entries"
+RANKING_LENGTH = 10
+
+
+def _text(message: Message) -> str:
+    return normalize_text(str(message.get(TEXT) or ""))
+
+
+def fit(texts: List[str], labels: List[str], config: Dict[str, Any]) -> Dict[str, Any]:
+    """A TF-IDF of character n-grams and an L2-regularised logistic regression over it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(int(config["min_ngram"]), int(config["max_ngram"])),
+        sublinear_tf=True,
+    )
+    # Balanced: out_of_scope and the big intents must not outvote a small intent's examples.
+    # newton-cg reaches the same optimum as lbfgs in a third of the time on these features.
+    model = LogisticRegression(
+        C=float(config["C"]), class_weight="balanced", solver="newton-cg", max_iter=1000
+    )
+    model.fit(vectorizer.fit_transform(texts), labels)
+    return {"vectorizer": vectorizer, "model": model}
+
+
+def probabilities(state: Dict[str, Any], texts: List[str]) -> List[Dict[str, float]]:
+    vectorizer, model = state["vectorizer"], state["model"]
+    rows = model.predict_proba(vectorizer.transform(texts))
+    return [dict(zip(model.classes_, map(float, row), strict=True)) for row in np.atleast_2d(rows)]
+
+
+def blend(diet: List[Dict[str, Any]], linear: Dict[str, float], weight: float) -> List[Dict[str, Any]]:
+    """Both rankings as one, best first; an intent missing from a ranking counts 0 there."""
+    theirs = {r[INTENT_NAME_KEY]: float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in diet}
+    names = set(theirs) | set(linear)
+    scores = {n: weight * linear.get(n, 0.0) + (1.0 - weight) * theirs.get(n, 0.0) for n in names}
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: round(c, 6)} for n, c in ranked]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(StoredComponent, IntentClassifier):
+    FILE = "linear.joblib"
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            "weight": 0.5,  # share of the linear model in the blend
+            "C": 100.0,  # inverse L2 regularisation strength (docs/nlu-tuning.md)
+            "min_ngram": 1,
+            "max_ngram": 4,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        override = os.environ.get(WEIGHT_ENV, "").strip()
+        weight = float(override) if override else float(self.config["weight"])
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"linear intent weight must be within 0..1, got {weight}")
+        self.weight = weight
+
+    # --- training ----------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = [], []
+        for example in training_data.intent_examples:
+            text, intent = _text(example), str(example.get(INTENT) or "").split("/")[0]
+            if text and intent:
+                texts.append(text)
+                labels.append(intent)
+        if len(set(labels)) < 2:
+            logger.warning("linear intent model: fewer than two intents to learn; it will not act")
+            return self.save(None)
+        return self.save(fit(texts, labels, self.config))
+
+    # --- prediction --------------------------------------------------------------------
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not self.state:
+            return messages
+        chosen = [(m, _text(m)) for m in messages if m.get(INTENT) and _text(m)]
+        if not chosen:
+            return messages
+        for (message, _), linear in zip(
+            chosen, probabilities(self.state, [t for _, t in chosen]), strict=True
+        ):
+            diet = message.get(INTENT_RANKING_KEY) or [message.get(INTENT)]
+            best = max(linear.items(), key=lambda item: item[1])
+            message.set(
+                CLASSIFIERS_KEY,
+                {
+                    "diet": {
+                        INTENT_NAME_KEY: diet[0][INTENT_NAME_KEY],
+                        PREDICTED_CONFIDENCE_KEY: round(float(diet[0][PREDICTED_CONFIDENCE_KEY]), 4),
+                    },
+                    "linear": {INTENT_NAME_KEY: best[0], PREDICTED_CONFIDENCE_KEY: round(best[1], 4)},
+                    "weight": self.weight,
+                },  # fmt: skip
+                add_to_output=True,
+            )
+            if self.weight == 0.0:
+                continue
+            ranking = blend(diet, linear, self.weight)[:RANKING_LENGTH]
+            message.data[INTENT] = dict(ranking[0])
+            message.data[INTENT_RANKING_KEY] = ranking
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearEntryClassifier(StoredComponent, IntentClassifier):
+    """Knowledge-base entries by the same linear model; place after the ResponseSelectors."""
+
+    FILE = "linear_entries.joblib"
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"C": 10.0, "min_ngram": 1, "max_ngram": 3}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = [], []
+        for example in training_data.intent_examples:
+            text, key = _text(example), example.get(INTENT_RESPONSE_KEY)
+            if text and key:
+                texts.append(text)
+                labels.append(str(key))
+        if len(set(labels)) < 2:
+            logger.warning("linear entry model: fewer than two entries to learn; it will not act")
+            return self.save(None)
+        return self.save(fit(texts, labels, self.config))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not self.state:
+            return messages
+        chosen = [(m, _text(m)) for m in messages if m.get(RESPONSE_SELECTOR_PROPERTY_NAME) and _text(m)]
+        if not chosen:
+            return messages
+        for (message, _), entries in zip(
+            chosen, probabilities(self.state, [t for _, t in chosen]), strict=True
+        ):
+            intents = [
+                i
+                for i in message.get(RESPONSE_SELECTOR_PROPERTY_NAME)
+                if i != RESPONSE_SELECTOR_RETRIEVAL_INTENTS
+            ]
+            message.set(LINEAR_ENTRIES_KEY, {i: within(entries, i) for i in intents})
+        return messages
+
+
+def within(entries: Dict[str, float], intent: str) -> Dict[str, float]:
+    """The intent's entries, their probabilities rescaled to sum to 1 (the intent is given)."""
+    mine = {k: p for k, p in entries.items() if k.startswith(f"{intent}/")}
+    total = sum(mine.values())
+    return {k: p / total for k, p in mine.items()} if total > 0 else {}
