@@ -11,7 +11,6 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from xiaoer.nlu.faq_ranker import FaqRanker, blend
-from xiaoer.nlu.linear import LINEAR_ENTRIES_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "knowledge" / "fixtures" / "kb"
@@ -103,35 +102,6 @@ def test_blend_is_the_weighted_sum():
     ]
 
 
-def test_blend_weighs_selector_linear_model_and_lexical_score():
-    out = blend(
-        selector_output((VIDEO, 0.6), (WALL, 0.4))["ask_installation"],
-        {VIDEO: 0.2, WALL: 0.4},
-        0.25,
-        {VIDEO: "视频？", WALL: "挂架？", FEES: "收费？"},
-        linear={VIDEO: 0.1, WALL: 0.3, FEES: 0.6},
-        linear_weight=0.5,
-    )
-
-    # VIDEO .15+.05+.05, WALL .1+.15+.1, FEES 0+.3+0: an entry the selector did not rank can win.
-    assert [(r["intent_response_key"], round(r["confidence"], 3)) for r in out["ranking"]] == [
-        (WALL, 0.35),
-        (FEES, 0.3),
-        (VIDEO, 0.25),
-    ]
-
-
-def test_the_linear_entry_model_overturns_an_unsure_selector(kb):
-    ranker = FaqRanker({"selector_weight": 0.25, "linear_weight": 0.5, "knowledge_dir": str(kb)})
-    message = parsed("上墙那个要多掏钱不", (VIDEO, 0.5), (WALL, 0.3), (FEES, 0.2))
-    message.set(LINEAR_ENTRIES_KEY, {"ask_installation": {WALL: 0.8, VIDEO: 0.1, FEES: 0.1}})
-
-    selector = rank(ranker, message)
-
-    assert selector["response"]["intent_response_key"] == WALL
-    assert [r["intent_response_key"] for r in selector["selector_ranking"]][0] == VIDEO
-
-
 def test_a_variant_added_to_the_file_helps_before_any_retrain(kb, ranker):
     text = "墙上钻眼儿另算钱不"
     before = rank(ranker, parsed(text, (WALL, 0.45), (VIDEO, 0.30), (FEES, 0.25)))
@@ -202,12 +172,20 @@ def test_knowledge_dir_comes_from_the_environment(monkeypatch, kb):
     assert FaqRanker({}).repository.directory == kb
 
 
-def test_config_places_the_ranker_after_every_response_selector_and_the_linear_entry_model():
+def test_config_places_the_ranker_after_the_entry_selector():
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     names = [c["name"] for c in pipeline]
-    ranker = names.index("xiaoer.nlu.faq_ranker.FaqRanker")
-    linear = names.index("xiaoer.nlu.linear.LinearEntryClassifier")
-    selectors = [i for i, name in enumerate(names) if name.endswith("ResponseSelector")]
 
-    assert len(selectors) == 8
-    assert max(selectors) < linear < ranker
+    assert names.index("xiaoer.nlu.selectors.LinearResponseSelector") < names.index(
+        "xiaoer.nlu.faq_ranker.FaqRanker"
+    )
+
+
+def test_a_selector_without_responses_gets_the_entrys_question(ranker):
+    message = parsed("安装视频在哪", (VIDEO, 0.97), (WALL, 0.02), (FEES, 0.01))
+    message.get("response_selector")["ask_installation"]["response"]["responses"] = []
+
+    selector = rank(ranker, message)
+
+    assert selector["response"]["intent_response_key"] == VIDEO
+    assert selector["response"]["responses"] == [{"text": "有安装教程视频吗？"}]

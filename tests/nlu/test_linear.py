@@ -12,9 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from xiaoer.nlu.linear import (
-    LINEAR_ENTRIES_KEY,
     WEIGHT_ENV,
-    LinearEntryClassifier,
     LinearIntentClassifier,
     blend,
     within,
@@ -108,38 +106,6 @@ def test_an_untrained_or_blank_message_is_left_as_it_is(tmp_path: Path, trained)
     assert untrained.process([message])[0].get("intent")["name"] == "ask_warranty_repair"
     [blank] = trained(weight=1.0).process([diet_says("   ", "greet", 0.5)])
     assert blank.get("intent")["name"] == "greet" and blank.get("classifiers") is None
-
-
-ENTRIES = {
-    "ask_delivery/carriers": ["发什么快递", "能发顺丰吗", "用哪家物流"],
-    "ask_delivery/remote_area": ["偏远地区送吗", "新疆能送到吗", "山区包邮吗"],
-    "ask_installation/wall_mount_fee": ["挂架安装收费吗", "上墙要加钱吗"],
-    "ask_installation/install_video": ["有安装视频吗", "安装教程在哪看"],
-}
-
-
-def test_the_entry_model_ranks_the_entries_of_each_intent_the_selectors_ran_for(tmp_path: Path) -> None:
-    storage = LocalModelStorage(tmp_path)
-    context = ExecutionContext(GraphSchema({}), "test")
-    examples = [
-        Message(data={"text": t, "intent": k.split("/")[0], "intent_response_key": k})
-        for k, texts in ENTRIES.items()
-        for t in texts
-    ]
-    LinearEntryClassifier.create({}, storage, Resource("entries"), context).train(TrainingData(examples))
-    component = LinearEntryClassifier.load({}, storage, Resource("entries"), context)
-    asked = Message(data={"text": "顺丰能发不"})
-    asked.set("response_selector", {"all_retrieval_intents": ["ask_delivery"], "ask_delivery": {}})
-    unselected = Message(data={"text": "顺丰能发不"})
-
-    component.process([asked, unselected])
-
-    entries = asked.get(LINEAR_ENTRIES_KEY)
-    assert list(entries) == ["ask_delivery"]
-    assert set(entries["ask_delivery"]) == {"ask_delivery/carriers", "ask_delivery/remote_area"}
-    assert max(entries["ask_delivery"], key=entries["ask_delivery"].get) == "ask_delivery/carriers"
-    assert sum(entries["ask_delivery"].values()) == pytest.approx(1.0)
-    assert unselected.get(LINEAR_ENTRIES_KEY) is None
 
 
 def test_within_rescales_one_intents_entries_and_ignores_a_prefix_lookalike() -> None:

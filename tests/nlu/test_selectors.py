@@ -1,55 +1,97 @@
-"""Gated ResponseSelectors run only for messages their intent is in view for."""
+"""The entry selector: a linear model over knowledge entries, for the intents in view."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from xiaoer.nlu.selectors import GatedResponseSelector, intents_in_view
+from xiaoer.nlu.selectors import LinearResponseSelector, intents_in_view
+
+ENTRIES = {
+    "ask_delivery/carriers": ["发什么快递", "能发顺丰吗", "用哪家物流"],
+    "ask_delivery/remote_area": ["偏远地区送吗", "新疆能送到吗", "山区包邮吗"],
+    "ask_installation/wall_mount_fee": ["挂架安装收费吗", "上墙要加钱吗"],
+    "ask_installation/install_video": ["有安装视频吗", "安装教程在哪看"],
+}
 
 
-def message(*ranking: str) -> Message:
+def message(text: str, *ranking: str) -> Message:
     return Message(
         data={
-            "text": "x",
+            "text": text,
             "intent": {"name": ranking[0], "confidence": 0.9} if ranking else None,
             "intent_ranking": [{"name": name, "confidence": 0.1} for name in ranking],
         }
     )
 
 
-class Selector(GatedResponseSelector):
-    """The gate alone: no model is loaded, `predicted` records what would have been run."""
-
-    def __init__(self, retrieval_intent: str | None, top: int = 3) -> None:
-        self.retrieval_intent = retrieval_intent
-        self.component_config = {"gate_top": top}
-        self.predicted: list = []
-
-    def _predict(self, message):  # stands in for the model, which needs training
-        self.predicted.append(message.get("text"))
-        raise StopIteration  # the gate is what is tested
-
-
-def run(selector: Selector, msg: Message) -> bool:
-    try:
-        selector.process([msg])
-    except StopIteration:
-        return True
-    return False
+@pytest.fixture()
+def selector(tmp_path: Path) -> LinearResponseSelector:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    examples = [
+        Message(data={"text": t, "intent": k.split("/")[0], "intent_response_key": k})
+        for k, texts in ENTRIES.items()
+        for t in texts
+    ]
+    examples.append(Message(data={"text": "你好", "intent": "greet"}))  # not an entry: not learnt
+    LinearResponseSelector.create({}, storage, Resource("entries"), context).train(TrainingData(examples))
+    return LinearResponseSelector.load({}, storage, Resource("entries"), context)
 
 
-def test_runs_when_its_intent_is_among_the_top_three():
-    assert run(Selector("ask_delivery"), message("ask_presale", "ask_delivery", "greet"))
-    assert not run(Selector("ask_invoice"), message("ask_presale", "ask_delivery", "greet", "ask_invoice"))
-    assert run(Selector("ask_invoice", top=4), message("ask_presale", "ask_delivery", "greet", "ask_invoice"))
+def test_picks_the_entry_of_the_predicted_intent_as_rasas_selector_reports_it(selector) -> None:
+    [parsed] = selector.process([message("顺丰能发不", "ask_delivery", "greet")])
+
+    output = parsed.get("response_selector")
+    assert output["all_retrieval_intents"] == ["ask_delivery", "ask_installation"]
+    assert list(output) == ["all_retrieval_intents", "ask_delivery"]  # greet is no retrieval intent
+    response = output["ask_delivery"]["response"]
+    assert response["intent_response_key"] == "ask_delivery/carriers"
+    assert response["utter_action"] == "utter_ask_delivery/carriers"
+    ranking = output["ask_delivery"]["ranking"]
+    assert [r["intent_response_key"] for r in ranking] == [
+        "ask_delivery/carriers",
+        "ask_delivery/remote_area",
+    ]
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+    assert response["confidence"] == ranking[0]["confidence"] > 0.5
 
 
-def test_an_unclassified_message_and_the_default_selector_always_run():
-    assert run(Selector("ask_invoice"), message())
-    assert run(Selector(None), message("greet"))
+def test_runner_up_intents_in_view_get_their_pick_too(selector) -> None:
+    [parsed] = selector.process([message("上墙收钱吗", "ask_delivery", "greet", "ask_installation", "deny")])
+
+    output = parsed.get("response_selector")
+    assert set(output) == {"all_retrieval_intents", "ask_delivery", "ask_installation"}
+    assert output["ask_installation"]["response"]["intent_response_key"] == "ask_installation/wall_mount_fee"
 
 
-def test_intents_in_view():
-    assert intents_in_view(message("a", "b", "c", "d"), 2) == ["a", "b"]
-    assert intents_in_view(message(), 3) is None
-    assert GatedResponseSelector.get_default_config()["gate_top"] == 3
+def test_an_intent_out_of_view_or_without_entries_gets_no_selection(selector) -> None:
+    out_of_view = message("上墙收钱吗", "greet", "deny", "affirm", "ask_installation")
+    blank = message("   ", "ask_delivery")
+
+    selector.process([out_of_view, blank])
+
+    assert out_of_view.get("response_selector") is None
+    assert blank.get("response_selector") is None
+
+
+def test_an_untrained_selector_leaves_messages_alone(tmp_path: Path) -> None:
+    context = ExecutionContext(GraphSchema({}), "test")
+    untrained = LinearResponseSelector.load({}, LocalModelStorage(tmp_path), Resource("none"), context)
+
+    [parsed] = untrained.process([message("顺丰能发不", "ask_delivery")])
+
+    assert parsed.get("response_selector") is None
+
+
+def test_intents_in_view() -> None:
+    assert intents_in_view(message("x", "a", "b", "c", "d"), 3) == ["a", "b", "c"]
+    unranked = Message(data={"text": "x", "intent": {"name": "a", "confidence": 0.9}})
+    assert intents_in_view(unranked, 3) == ["a"]
+    assert intents_in_view(Message(data={"text": "x"}), 3) == []

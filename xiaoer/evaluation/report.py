@@ -75,8 +75,8 @@ def headline(report: dict) -> list[tuple[str, str]]:
     alone = report.get("faq_selector_alone")
     if alone and alone["messages"]:
         rows += [
-            ("FAQ top-1 (ResponseSelector alone)", _pct(alone["top1"])),
-            ("FAQ top-3 (ResponseSelector alone)", _pct(alone["top3"])),
+            ("FAQ top-1 (entry selector alone)", _pct(alone["top1"])),
+            ("FAQ top-3 (entry selector alone)", _pct(alone["top3"])),
         ]
     baseline = report.get("baseline")
     if baseline and baseline["messages"]:
@@ -202,11 +202,11 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     faq, baseline = report.get("faq"), report.get("baseline")
     if faq and faq["messages"]:
         faq_rows = [
-            _faq_row("the model's pick (selectors, re-ranked by the FAQ ranker when configured)", faq)
+            _faq_row("the model's pick (entry selector, re-ranked by the FAQ ranker when configured)", faq)
         ]
         alone = report.get("faq_selector_alone")
         if alone:
-            faq_rows.append(_faq_row("ResponseSelector alone", alone))
+            faq_rows.append(_faq_row("entry selector alone", alone))
         if baseline:
             faq_rows.append(
                 [

@@ -1,16 +1,15 @@
-"""Which knowledge-base entry a question asks: the ResponseSelector's ranking blended with the
+"""Which knowledge-base entry a question asks: the entry selector's ranking blended with the
 question's lexical similarity to each entry's questions and variants in knowledge/.
 
-The ResponseSelector knows what it was trained on; the lexical side (xiaoer.knowledge.lexical)
+The entry selector (xiaoer.nlu.selectors.LinearResponseSelector, or Rasa's ResponseSelector)
+knows what it was trained on; the lexical side (xiaoer.knowledge.lexical)
 reads knowledge/ as it is now, reloaded when a file changes, so a variant a trainer adds is
 matched on the next message (word for word at once; similar wordings where the selector is
 unsure), before the next `rasa train`. On the held-out set the blend picked the
 right entry more often than either side alone (docs/evaluation.md).
 
 For each retrieval intent in `response_selector`, an entry scores
-``selector_weight * selector confidence + linear_weight * linear probability
-+ (1 - selector_weight - linear_weight) * lexical score``, where the linear probability comes from
-xiaoer.nlu.linear.LinearEntryClassifier (placed before this component), or its lexical
+``selector_weight * selector confidence + (1 - selector_weight) * lexical score``, or its lexical
 score when the message is one of its questions word for word; the best becomes the response and
 the ranking is re-ordered. The selector's own ranking stays under
 ``selector_ranking`` so evaluation and trainers can compare.
@@ -41,7 +40,6 @@ from rasa.shared.nlu.training_data.message import Message
 from xiaoer.knowledge.lexical import LexicalMatcher
 from xiaoer.knowledge.model import Knowledge
 from xiaoer.knowledge.repository import KnowledgeRepository
-from xiaoer.nlu.linear import LINEAR_ENTRIES_KEY
 from xiaoer.settings import NluSettings
 
 logger = logging.getLogger(__name__)
@@ -86,15 +84,9 @@ class LexicalIndex:
 
 
 def blend(
-    selector: Dict[str, Any],
-    lexical: Dict[str, float],
-    weight: float,
-    questions: Dict[str, str],
-    linear: Dict[str, float] | None = None,
-    linear_weight: float = 0.0,
+    selector: Dict[str, Any], lexical: Dict[str, float], weight: float, questions: Dict[str, str]
 ) -> Dict[str, Any]:
     """The selector's output for one retrieval intent, re-ranked by the blended score."""
-    linear = linear or {}
     ranking = selector.get(RESPONSE_SELECTOR_RANKING_KEY) or []
     confidence = {
         str(r.get(INTENT_RESPONSE_KEY)): float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
@@ -104,14 +96,9 @@ def blend(
     # Entries the knowledge no longer has cannot be answered; new ones the selector never saw can.
     keys = [k for k in confidence if not questions or k in questions]
     keys += [k for k in lexical if k not in confidence]
-    keys += [k for k in linear if k not in keys and (not questions or k in questions)]
     if not keys:
         return selector
-    rest = max(0.0, 1.0 - weight - linear_weight)
-    score = {
-        k: weight * confidence.get(k, 0.0) + linear_weight * linear.get(k, 0.0) + rest * lexical.get(k, 0.0)
-        for k in keys
-    }
+    score = {k: weight * confidence.get(k, 0.0) + (1 - weight) * lexical.get(k, 0.0) for k in keys}
     for key in keys:
         # The buyer typed one of the entry's questions (after normalisation): that entry, even
         # if the selector, trained before the variant was added, is sure of another.
@@ -121,10 +108,10 @@ def blend(
     ids = {str(r.get(INTENT_RESPONSE_KEY)): r.get("id") for r in ranking}
     best = ordered[0]
     original = selector.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}
-    if original.get(INTENT_RESPONSE_KEY) == best:
-        responses = original.get(RESPONSE_SELECTOR_RESPONSES_KEY)
-    else:
-        responses = [{TEXT: questions.get(best, best)}]
+    responses = (
+        original.get(RESPONSE_SELECTOR_RESPONSES_KEY) if original.get(INTENT_RESPONSE_KEY) == best else None
+    )
+    responses = responses or [{TEXT: questions.get(best, best)}]
     return {
         **selector,
         RESPONSE_SELECTOR_PREDICTION_KEY: {
@@ -143,7 +130,7 @@ def blend(
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class FaqRanker(GraphComponent):
-    """Re-ranks the ResponseSelectors' entries; place after them in the pipeline."""
+    """Re-ranks the entry selectors' entries; place after them in the pipeline."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -151,14 +138,11 @@ class FaqRanker(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"selector_weight": 0.5, "linear_weight": 0.0, "knowledge_dir": None}
+        return {"selector_weight": 0.5, "knowledge_dir": None}
 
     def __init__(self, config: Dict[str, Any], repository: KnowledgeRepository | None = None) -> None:
         weight = float(config.get("selector_weight", 0.5))
         self.selector_weight = min(1.0, max(0.0, weight))
-        self.linear_weight = min(
-            1.0 - self.selector_weight, max(0.0, float(config.get("linear_weight", 0.0)))
-        )
         directory = config.get("knowledge_dir") or NluSettings().knowledge_dir
         self.repository = repository or KnowledgeRepository(Path(directory))
         self._index: LexicalIndex | None = None
@@ -196,19 +180,11 @@ class FaqRanker(GraphComponent):
         for message in selectors_seen:
             text = message.get(TEXT) or ""
             selectors = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME))
-            linear = message.get(LINEAR_ENTRIES_KEY) or {}
             for intent, selector in list(selectors.items()):
                 if not isinstance(selector, dict) or RESPONSE_SELECTOR_RANKING_KEY not in selector:
                     continue  # "all_retrieval_intents"
                 lexical = index.scores(intent, text)
-                if lexical or linear.get(intent):
-                    selectors[intent] = blend(
-                        selector,
-                        lexical,
-                        self.selector_weight,
-                        index.questions,
-                        linear.get(intent),
-                        self.linear_weight,
-                    )
+                if lexical:
+                    selectors[intent] = blend(selector, lexical, self.selector_weight, index.questions)
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)
         return messages

@@ -4,8 +4,8 @@ DIET learns from our examples alone (no pretrained weights can be downloaded her
 nobody here wrote it is often confidently wrong. A logistic regression over character n-gram
 TF-IDF of the normalised text is the classic strong baseline for short Chinese text: it leans on
 every shared character run, so an unseen wording that shares a few characters with the right
-examples still scores. The two are blended after DIET and before the ResponseSelectors, which
-gate on the blended ranking:
+examples still scores. The two are blended after DIET and before the entry selector, which
+reads the blended ranking:
 
     confidence(intent) = weight * linear(intent) + (1 - weight) * DIET(intent)
 
@@ -14,9 +14,7 @@ read at model load, overrides it without retraining, which is how docs/nlu-tunin
 the three on one trained model. Every parse carries `classifiers`: each model's top intent and
 confidence, so a trainer can see which one disagreed.
 
-LinearEntryClassifier is the same kind of model over knowledge-base entries (ask_delivery/carriers):
-after the ResponseSelectors it leaves, for each retrieval intent they ran for, its probabilities of
-that intent's entries, and FaqRanker blends them with the selector's and the lexical scores.
+xiaoer.nlu.selectors.LinearResponseSelector is the same kind of model over knowledge-base entries.
 """
 
 from __future__ import annotations
@@ -29,12 +27,10 @@ import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RETRIEVAL_INTENTS
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
-    INTENT_RESPONSE_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -48,12 +44,10 @@ logger = logging.getLogger(__name__)
 
 WEIGHT_ENV = "XIAOER_LINEAR_WEIGHT"
 CLASSIFIERS_KEY = "classifiers"
-# Internal to the pipeline (not in the parse): {retrieval intent: {entry key: probability}}.
-LINEAR_ENTRIES_KEY = "xiaoer_linear_entries"
 RANKING_LENGTH = 10
 
 
-def _text(message: Message) -> str:
+def normalized_text(message: Message) -> str:
     return normalize_text(str(message.get(TEXT) or ""))
 
 
@@ -117,7 +111,7 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = [], []
         for example in training_data.intent_examples:
-            text, intent = _text(example), str(example.get(INTENT) or "").split("/")[0]
+            text, intent = normalized_text(example), str(example.get(INTENT) or "").split("/")[0]
             if text and intent:
                 texts.append(text)
                 labels.append(intent)
@@ -131,7 +125,7 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if not self.state:
             return messages
-        chosen = [(m, _text(m)) for m in messages if m.get(INTENT) and _text(m)]
+        chosen = [(m, normalized_text(m)) for m in messages if m.get(INTENT) and normalized_text(m)]
         if not chosen:
             return messages
         for (message, _), linear in zip(
@@ -156,46 +150,6 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
             ranking = blend(diet, linear, self.weight)[:RANKING_LENGTH]
             message.data[INTENT] = dict(ranking[0])
             message.data[INTENT_RANKING_KEY] = ranking
-        return messages
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearEntryClassifier(StoredComponent, IntentClassifier):
-    """Knowledge-base entries by the same linear model; place after the ResponseSelectors."""
-
-    FILE = "linear_entries.joblib"
-
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        return {"C": 10.0, "min_ngram": 1, "max_ngram": 3}
-
-    def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
-        for example in training_data.intent_examples:
-            text, key = _text(example), example.get(INTENT_RESPONSE_KEY)
-            if text and key:
-                texts.append(text)
-                labels.append(str(key))
-        if len(set(labels)) < 2:
-            logger.warning("linear entry model: fewer than two entries to learn; it will not act")
-            return self.save(None)
-        return self.save(fit(texts, labels, self.config))
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        if not self.state:
-            return messages
-        chosen = [(m, _text(m)) for m in messages if m.get(RESPONSE_SELECTOR_PROPERTY_NAME) and _text(m)]
-        if not chosen:
-            return messages
-        for (message, _), entries in zip(
-            chosen, probabilities(self.state, [t for _, t in chosen]), strict=True
-        ):
-            intents = [
-                i
-                for i in message.get(RESPONSE_SELECTOR_PROPERTY_NAME)
-                if i != RESPONSE_SELECTOR_RETRIEVAL_INTENTS
-            ]
-            message.set(LINEAR_ENTRIES_KEY, {i: within(entries, i) for i in intents})
         return messages
 
 
