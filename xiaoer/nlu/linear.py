@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any, Dict, List
 
 import numpy as np
@@ -47,8 +48,14 @@ CLASSIFIERS_KEY = "classifiers"
 RANKING_LENGTH = 10
 
 
+# Order and phone numbers: their digits would be most of a short message's n-grams and say
+# nothing about the intent ("订单269700000001到哪了" read as order status, not logistics).
+_LONG_NUMBER = re.compile(r"\d{5,}")
+
+
 def normalized_text(message: Message) -> str:
-    return normalize_text(str(message.get(TEXT) or ""))
+    """What the linear models read: the normalised text, each run of 5+ digits as one "#"."""
+    return _LONG_NUMBER.sub("#", normalize_text(str(message.get(TEXT) or "")))
 
 
 def fit(texts: List[str], labels: List[str], config: Dict[str, Any]) -> Dict[str, Any]:
