@@ -169,10 +169,12 @@ class NluSettings(StoreClientSection, KnowledgeSection):
     # Routing bands; None means "as configured in config.yml".
     answer_threshold: float | None = Field(None, env="XIAOER_ANSWER_THRESHOLD")
     suggest_threshold: float | None = Field(None, env="XIAOER_SUGGEST_THRESHOLD")
+    # Share of the linear intent model in its blend with DIET (xiaoer.nlu.linear), read at model load.
+    linear_weight: float | None = Field(None, env="XIAOER_LINEAR_WEIGHT")
 
-    _thresholds = validator("answer_threshold", "suggest_threshold", pre=True, allow_reuse=True)(
-        _threshold_or_none
-    )
+    _thresholds = validator(
+        "answer_threshold", "suggest_threshold", "linear_weight", pre=True, allow_reuse=True
+    )(_threshold_or_none)
 
 
 class BuyerTokenSection(Section):

@@ -99,9 +99,12 @@ def test_weight_zero_keeps_diets_ranking_but_reports_both(trained) -> None:
 def test_the_environment_overrides_the_weight_at_load(trained, monkeypatch) -> None:
     monkeypatch.setenv(WEIGHT_ENV, "0")
     assert trained(weight=1.0).weight == 0.0
+    # A mistyped override must not stop Rasa: the configured weight stands.
     monkeypatch.setenv(WEIGHT_ENV, "1.5")
+    assert trained(weight=0.3).weight == 0.3
+    monkeypatch.delenv(WEIGHT_ENV)
     with pytest.raises(ValueError, match="0..1"):
-        trained()
+        trained(weight=1.5)
 
 
 def test_an_untrained_or_blank_message_is_left_as_it_is(tmp_path: Path, trained) -> None:

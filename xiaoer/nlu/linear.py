@@ -20,7 +20,6 @@ xiaoer.nlu.selectors.LinearResponseSelector is the same kind of model over knowl
 from __future__ import annotations
 
 import logging
-import os
 import re
 from typing import Any, Dict, List
 
@@ -39,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from xiaoer.nlu.stored import StoredComponent
+from xiaoer.settings import NluSettings
 from xiaoer.text import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -107,8 +107,8 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        override = os.environ.get(WEIGHT_ENV, "").strip()
-        weight = float(override) if override else float(self.config["weight"])
+        override = NluSettings().linear_weight  # XIAOER_LINEAR_WEIGHT
+        weight = float(self.config["weight"]) if override is None else override
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"linear intent weight must be within 0..1, got {weight}")
         self.weight = weight
