@@ -82,3 +82,19 @@ def test_fields_in_traditional_characters_and_full_width_colons() -> None:
         ("订单编号", "order", "261105873012"),
         ("实付款", "info", "¥3999"),
     ]
+
+
+def test_a_button_payload_passed_on_as_text_reads_as_the_order_it_points_at() -> None:
+    # The channels turn a payload the bot never offered into plain text with a full-width slash.
+    typed = '／choose_order{"order_id":"269900007001"}'
+    message = parse(typed)
+    assert message.get(TEXT_NORMALIZED) == "这个订单"
+    (entity,) = message.get(ENTITIES)
+    assert entity["entity"] == "order_id" and entity["value"] == "269900007001"
+    assert typed[entity["start"] : entity["end"]] == "269900007001"
+    assert parse('/choose_order{"order_id": "269900007001"} 到哪了').get(TEXT_NORMALIZED) == "到哪了"
+
+
+@pytest.mark.parametrize("typed", ["／greet", "／restart", '／inform{"name":"x"}', "我想问/怎么退货"])
+def test_slash_text_without_an_order_or_sku_is_left_to_the_classifiers(typed: str) -> None:
+    assert fields(typed) == []

@@ -8,6 +8,11 @@ want. find_cards() returns the fields with their positions, so the normaliser ca
 out of the text the classifiers see ("今天能到吗") and give its order number and SKU back as
 entities. Only a label followed by a value of the label's kind counts ("价格:多少钱" is a buyer
 asking, not a card), and a widget's unfilled placeholders ({订单号}, [商品名称], ***) count as values.
+
+A button payload the bot never offered reads the same way. The channels pass a stale or forged
+"/choose_order{"order_id":"…"}" on as plain text ("／choose_order{…}", xiaoer.rasa_ext.guard); its
+syntax is noise to a classifier, but its order number or SKU is what the buyer points at, and
+the actions check that order against the signed buyer like any other.
 Pure functions over text: no Rasa here.
 """
 
@@ -63,6 +68,12 @@ _QUESTION = re.compile(
 )
 
 
+# A button payload passed on as text: "/intent{json}" or with the guard's full-width slash.
+_PAYLOAD = re.compile(r"(?:^|(?<=\s))[/／][A-Za-z_][A-Za-z0-9_]*\{[^{}\n]{0,300}\}")
+_PAYLOAD_KEYS = {"order_id": ("订单号", "order"), "sku": ("商品编号", "sku")}
+_PAYLOAD_VALUE = re.compile(r'"(?P<key>order_id|sku)"\s*:\s*"?(?P<value>[A-Za-z0-9-]{4,40})"?')
+
+
 @dataclass(frozen=True)
 class CardField:
     label: str
@@ -80,6 +91,27 @@ def is_placeholder(value: str) -> bool:
 
 def find_cards(text: str) -> List[CardField]:
     """Every card field in `text`, in order; positions are `text`'s own (same length in t2s)."""
+    return sorted(_card_fields(text) + _payload_fields(text), key=lambda f: (f.start, f.value_start))
+
+
+def _payload_fields(text: str) -> List[CardField]:
+    """A button payload holding an order number or SKU: the payload as one field of its own (so
+    its syntax is taken out) and each value as an order or SKU field inside it."""
+    fields: List[CardField] = []
+    for payload in _PAYLOAD.finditer(text):
+        values = list(_PAYLOAD_VALUE.finditer(text, payload.start(), payload.end()))
+        if not values:
+            continue  # "/greet{}": nothing it points at; left as the buyer's text
+        start, end = payload.span()
+        fields.append(CardField("payload", "info", payload.group(0), start, end, start, end))
+        for found in values:
+            label, kind = _PAYLOAD_KEYS[found.group("key")]
+            value_start, value_end = found.span("value")
+            fields.append(CardField(label, kind, found.group("value"), start, end, value_start, value_end))
+    return fields
+
+
+def _card_fields(text: str) -> List[CardField]:
     simplified = to_simplified(text)
     labels = list(_FIELD.finditer(simplified))
     fields: List[CardField] = []
