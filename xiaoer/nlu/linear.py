@@ -9,6 +9,17 @@ reads the blended ranking:
 
     confidence(intent) = weight * linear(intent) + (1 - weight) * DIET(intent)
 
+with two exceptions, both measured in docs/nlu-tuning.md:
+
+- When both models put the same intent first, it keeps DIET's confidence if that is higher. The
+  linear model's probabilities are flatter than DIET's (balanced classes over many intents), so
+  an even blend alone pulled messages both models agreed on under the answer threshold, into
+  the suggest band, where the bot stays silent and queues an agent.
+- When the linear model puts out-of-scope first, out-of-scope gets at least the linear model's
+  confidence. DIET is confidently wrong on requests that share a few words with a store intent
+  ("从我家开车到苏州要多久" reads as delivery time); the character model sees the whole message.
+  A store answer to such a request is the one mistake issue 9 rules out.
+
 `weight` 0 leaves DIET's ranking as it is, 1 is the linear model alone. XIAOER_LINEAR_WEIGHT,
 read at model load, overrides it without retraining, which is how docs/nlu-tuning.md compares
 the three on one trained model. Every parse carries `classifiers`: each model's top intent and
@@ -46,6 +57,7 @@ logger = logging.getLogger(__name__)
 WEIGHT_ENV = "XIAOER_LINEAR_WEIGHT"
 CLASSIFIERS_KEY = "classifiers"
 RANKING_LENGTH = 10
+OUT_OF_SCOPE = "out_of_scope"
 
 
 # Order and phone numbers: their digits would be most of a short message's n-grams and say
@@ -83,11 +95,24 @@ def probabilities(state: Dict[str, Any], texts: List[str]) -> List[Dict[str, flo
     return [dict(zip(model.classes_, map(float, row), strict=True)) for row in np.atleast_2d(rows)]
 
 
-def blend(diet: List[Dict[str, Any]], linear: Dict[str, float], weight: float) -> List[Dict[str, Any]]:
-    """Both rankings as one, best first; an intent missing from a ranking counts 0 there."""
+def blend(
+    diet: List[Dict[str, Any]],
+    linear: Dict[str, float],
+    weight: float,
+    out_of_scope: str | None = OUT_OF_SCOPE,
+) -> List[Dict[str, Any]]:
+    """Both rankings as one, best first; an intent missing from a ranking counts 0 there. An
+    intent both models rank first keeps DIET's confidence when the blend would lower it, and
+    `out_of_scope` ranked first by the linear model keeps at least the linear confidence."""
     theirs = {r[INTENT_NAME_KEY]: float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for r in diet}
     names = set(theirs) | set(linear)
     scores = {n: weight * linear.get(n, 0.0) + (1.0 - weight) * theirs.get(n, 0.0) for n in names}
+    if linear and 0.0 < weight < 1.0:
+        linear_first = max(linear.items(), key=lambda item: (item[1], item[0]))[0]
+        if diet and diet[0][INTENT_NAME_KEY] == linear_first:
+            scores[linear_first] = max(scores[linear_first], theirs[linear_first])
+        if linear_first == out_of_scope:
+            scores[linear_first] = max(scores[linear_first], linear[linear_first])
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: round(c, 6)} for n, c in ranked]
 
