@@ -97,6 +97,10 @@ class TrackerSection(Section):
     """Where Rasa keeps conversations (the tracker store)."""
 
     tracker_database_url: str = Field(_sqlite("tracker.db"), env="XIAOER_TRACKER_DATABASE_URL")
+    # Events of recently saved trackers a Rasa process keeps for the buyers' next messages
+    # (xiaoer.rasa_ext.tracker_store), about 3 KB of memory each; 0 reads every turn from the
+    # database.
+    tracker_cache_events: int = Field(50_000, env="XIAOER_TRACKER_CACHE_EVENTS", ge=0)
 
 
 class KnowledgeSection(Section):

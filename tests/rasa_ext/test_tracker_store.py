@@ -97,3 +97,99 @@ def test_the_current_session_is_found_by_index(domain, tmp_path) -> None:
         )
     assert "ix_events_sender_type_time" in plan, plan
     UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")  # a restart finds them there
+
+
+# --- the tracker a turn saved, kept for the buyer's next message -----------------------------------
+
+
+def session(sender: str, *texts: str) -> DialogueStateTracker:
+    """A tracker as Rasa reads one back: the current session's SessionStarted first."""
+    from rasa.shared.core.events import SessionStarted
+
+    events = [SessionStarted(), ActionExecuted("action_listen")]
+    for text in texts:
+        events += [
+            UserUttered(text, {"name": "query_logistics", "confidence": 0.9}),
+            ActionExecuted("action_listen"),
+        ]
+    return DialogueStateTracker.from_events(sender, events)
+
+
+def dumped(tracker: DialogueStateTracker) -> list:
+    return [e.as_dict() for e in tracker.events]
+
+
+def test_the_next_message_gets_the_tracker_the_last_turn_saved(domain, tmp_path) -> None:
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = session("buyer_recent", "到哪了")
+
+    async def go():
+        await store.save(tracker)
+        return await store.retrieve("buyer_recent"), await store.retrieve("buyer_recent")
+
+    first, second = asyncio.run(go())
+    assert first is tracker  # no database read and replay
+    # Handed out once: the next read is the database's, and it holds the same conversation.
+    assert second is not tracker and dumped(second) == dumped(tracker)
+
+
+def test_another_writer_since_the_save_means_a_read_from_the_database(domain, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    mine, other_replica = (
+        UrlSQLTrackerStore(domain=domain, host=url),
+        UrlSQLTrackerStore(domain=domain, host=url),
+    )
+
+    async def go():
+        await mine.save(session("buyer_two", "到哪了"))
+        # The buyer's next message lands on another replica.
+        elsewhere = await other_replica.retrieve("buyer_two")
+        elsewhere.update(UserUttered("还没到", {"name": "urge_shipment", "confidence": 0.9}))
+        await other_replica.save(elsewhere)
+        return await mine.retrieve("buyer_two")
+
+    back = asyncio.run(go())
+    assert back.latest_message.text == "还没到"
+
+
+def test_a_turn_that_started_a_new_session_is_read_back_from_the_database(domain, tmp_path) -> None:
+    from rasa.shared.core.events import SessionStarted
+
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = session("buyer_new_session", "到哪了")
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(UserUttered("你好", {"name": "greet", "confidence": 0.9}))
+
+    back = asyncio.run(_save_and_retrieve(store, tracker))
+
+    # Rasa reads the latest session only; the kept tracker would have held both.
+    assert back is not tracker
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["你好"]
+
+
+async def _save_and_retrieve(store, tracker):
+    await store.save(tracker)
+    return await store.retrieve(tracker.sender_id)
+
+
+def test_the_recent_trackers_are_bounded_by_events_and_can_be_turned_off(
+    domain, tmp_path, monkeypatch
+) -> None:
+    from xiaoer.rasa_ext.tracker_store import RecentTrackers
+
+    recent = RecentTrackers(capacity=8)  # a one-message session() holds 4 events
+    for i in range(3):
+        recent.put(f"b{i}", i + 1, session(f"b{i}", "到哪了"))
+    assert len(recent) == 2 and recent.events == 8
+    assert recent.take("b0") is None and recent.take("b2")[0] == 3 and recent.events == 4
+    recent.put("long", 9, session("long", "一", "二", "三"))  # 8 events: b1 must go
+    assert recent.take("b1") is None and recent.events == 8
+    recent.put("huge", 10, session("huge", "一", "二", "三", "四"))  # larger than it all: not kept
+    assert recent.take("huge") is None and recent.take("long")[0] == 9 and recent.events == 0
+
+    monkeypatch.setenv("XIAOER_TRACKER_CACHE_EVENTS", "0")
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = session("buyer_off", "到哪了")
+    back = asyncio.run(_save_and_retrieve(store, tracker))
+    assert back is not tracker and dumped(back) == dumped(tracker)

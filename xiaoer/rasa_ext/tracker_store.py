@@ -3,18 +3,28 @@
 Rasa's endpoint files cannot give an environment variable a default, so the
 URL is read here: SQLite by default, PostgreSQL (or any SQLAlchemy URL) when
 ``XIAOER_TRACKER_DATABASE_URL`` is set.
+
+Rasa rebuilds the tracker from the database for every message: it reads the session's rows and
+replays every event, about a sixth of the Rasa process's time per message (issue 12, a py-spy
+profile in docs/scaling.md). So the tracker a turn saved is kept in memory for the buyer's
+next message (RecentTrackers), and handed out once, only while the database still ends at the
+event that turn wrote: another replica's turn, an agent's hand-back or any other writer changes
+that, and the tracker is read from the database as before.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Tuple
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from sqlalchemy import event
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event, text
 from sqlalchemy.engine.url import make_url
 
 from xiaoer import logmask
@@ -55,15 +65,84 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         if dialect.startswith("sqlite"):
             _write_ahead(self.engine)
         _session_indexes(self.engine)
+        self.recent = RecentTrackers(TrackerSection().tracker_cache_events)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        kept = self.recent.take(sender_id)
+        if kept is not None and kept[0] == self.last_event_id(sender_id):
+            return kept[1]
+        return await super().retrieve(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        # Dropped first: whatever happens below, the next read goes to the database.
+        self.recent.take(tracker.sender_id)
+        await super().save(tracker)
+        if self.recent.capacity and reads_back_the_same(tracker):
+            self.recent.put(tracker.sender_id, self.last_event_id(tracker.sender_id), tracker)
+
+    def last_event_id(self, sender_id: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(_LAST_EVENT_ID, {"sender_id": sender_id}).scalar()
+
+
+_LAST_EVENT_ID = text(
+    f"SELECT max(id) FROM {SQLTrackerStore.SQLEvent.__tablename__} WHERE sender_id = :sender_id"
+)
+
+
+def reads_back_the_same(tracker: DialogueStateTracker) -> bool:
+    """Whether reading the tracker back from the database gives these very events: Rasa loads
+    from the session's SessionStarted on, so the tracker must start there and hold no other."""
+    events = tracker.events
+    return (
+        bool(events)
+        and isinstance(events[0], SessionStarted)
+        and not any(isinstance(e, SessionStarted) for e in list(events)[1:])
+    )
+
+
+class RecentTrackers:
+    """The last saved tracker per buyer with the id of the last event it wrote, at most
+    `capacity` events in all (memory), least recently saved dropped first. `take` hands a
+    tracker out once: the turn that reads it mutates it, and a turn that fails before saving
+    must leave nothing behind to be read again."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.events = 0
+        self._kept: OrderedDict[str, Tuple[int, DialogueStateTracker, int]] = OrderedDict()
+
+    def put(self, sender_id: str, last_event_id: int | None, tracker: DialogueStateTracker) -> None:
+        self.take(sender_id)
+        size = len(tracker.events)
+        if last_event_id is None or size > self.capacity:
+            return
+        self._kept[sender_id] = (last_event_id, tracker, size)
+        self.events += size
+        while self.events > self.capacity:
+            _, (_, _, dropped) = self._kept.popitem(last=False)
+            self.events -= dropped
+
+    def take(self, sender_id: str) -> Tuple[int, DialogueStateTracker] | None:
+        kept = self._kept.pop(sender_id, None)
+        if kept is None:
+            return None
+        self.events -= kept[2]
+        return kept[0], kept[1]
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 # Rasa finds a conversation's current session with `sender_id = ? AND timestamp >= (the latest
 # session_started's timestamp)`, on every retrieve and save, over an index on sender_id alone: each
 # query read every event the buyer ever had, so a message got slower with the buyer's history
 # even though only the current session is loaded. These let both halves read the session only.
+# The last one finds a buyer's last event id (RecentTrackers) without reading their history.
 SESSION_INDEXES = {
     "ix_events_sender_type_time": ("sender_id", "type_name", "timestamp"),
     "ix_events_sender_time": ("sender_id", "timestamp"),
+    "ix_events_sender_id_id": ("sender_id", "id"),
 }
 
 
