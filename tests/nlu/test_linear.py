@@ -15,7 +15,9 @@ from xiaoer.nlu.linear import (
     WEIGHT_ENV,
     LinearIntentClassifier,
     blend,
+    fit,
     normalized_text,
+    probabilities,
     within,
 )
 
@@ -171,3 +173,17 @@ def test_long_digit_runs_become_one_mark_and_short_numbers_stay() -> None:
     )
     assert "42" in normalized_text(Message(data={"text": "订单269700000001到哪了 42码有吗"}))
     assert normalized_text(Message(data={"text": "电话13800138000"})) == "电话#"
+
+
+def test_probabilities_are_sklearns_with_the_weights_laid_out_for_one_row_at_a_time() -> None:
+    texts = [t for examples in TRAINING.values() for t in examples]
+    labels = [i for i, examples in TRAINING.items() for _ in examples]
+    state = fit(texts, labels, LinearIntentClassifier.get_default_config())
+    asked = ["快递到哪了", "空调坏了"]
+    expected = state["model"].predict_proba(state["vectorizer"].transform(asked))
+
+    got = probabilities(state, asked)
+
+    assert state["model"].coef_.flags["F_CONTIGUOUS"]  # no copy of the weights per message
+    for row, probs in zip(expected, got, strict=True):
+        assert probs == pytest.approx(dict(zip(state["model"].classes_, row, strict=True)), abs=1e-12)

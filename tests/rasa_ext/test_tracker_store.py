@@ -193,3 +193,26 @@ def test_the_recent_trackers_are_bounded_by_events_and_can_be_turned_off(
     tracker = session("buyer_off", "到哪了")
     back = asyncio.run(_save_and_retrieve(store, tracker))
     assert back is not tracker and dumped(back) == dumped(tracker)
+
+
+def test_each_event_is_stored_once_however_often_a_tracker_is_saved(domain, tmp_path) -> None:
+    from sqlalchemy import text
+
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = session("buyer_once", "到哪了")
+    first = len(tracker.events)
+
+    async def go():
+        await store.save(tracker)
+        await store.save(tracker)  # nothing new: nothing written
+        again = await store.retrieve("buyer_once")
+        again.update(UserUttered("还没到", {"name": "urge_shipment", "confidence": 0.9}))
+        await store.save(again)
+        store.recent.take("buyer_once")  # the next read is the database's
+        return await store.retrieve("buyer_once")
+
+    back = asyncio.run(go())
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM events WHERE sender_id = 'buyer_once'")).scalar()
+    assert rows == first + 1 == len(back.events)
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["到哪了", "还没到"]

@@ -9,15 +9,17 @@ replays every event, about a sixth of the Rasa process's time per message (issue
 profile in docs/scaling.md). So the tracker a turn saved is kept in memory for the buyer's
 next message (RecentTrackers), and handed out once, only while the database still ends at the
 event that turn wrote: another replica's turn, an agent's hand-back or any other writer changes
-that, and the tracker is read from the database as before.
+that, and the tracker is read from the database as before. A save no longer counts the session's
+rows to find the new events either: the tracker knows how many it had when read.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Tuple
+from typing import Any, Iterator, Tuple
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -71,20 +73,34 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         kept = self.recent.take(sender_id)
         if kept is not None and kept[0] == self.last_event_id(sender_id):
             return kept[1]
-        return await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, _STORED, len(tracker.events))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         # Dropped first: whatever happens below, the next read goes to the database.
         self.recent.take(tracker.sender_id)
         await super().save(tracker)
+        setattr(tracker, _STORED, len(tracker.events))
         if self.recent.capacity and reads_back_the_same(tracker):
             self.recent.put(tracker.sender_id, self.last_event_id(tracker.sender_id), tracker)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """The events not yet stored. Rasa counts the session's rows in the database for this
+        on every save; a tracker this store read or saved knows how many it had then."""
+        stored = getattr(tracker, _STORED, None)
+        if stored is None or stored > len(tracker.events):
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     def last_event_id(self, sender_id: str) -> int | None:
         with self.engine.connect() as conn:
             return conn.execute(_LAST_EVENT_ID, {"sender_id": sender_id}).scalar()
 
 
+# How many of a tracker's events are in the database, as of this store's last read or save of it.
+_STORED = "_xiaoer_events_stored"
 _LAST_EVENT_ID = text(
     f"SELECT max(id) FROM {SQLTrackerStore.SQLEvent.__tablename__} WHERE sender_id = :sender_id"
 )
