@@ -113,7 +113,7 @@ def reads_back_the_same(tracker: DialogueStateTracker) -> bool:
     return (
         bool(events)
         and isinstance(events[0], SessionStarted)
-        and not any(isinstance(e, SessionStarted) for e in list(events)[1:])
+        and not any(isinstance(e, SessionStarted) for e in itertools.islice(events, 1, None))
     )
 
 
