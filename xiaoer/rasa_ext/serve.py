@@ -24,10 +24,12 @@ def main() -> None:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from xiaoer.rasa_ext import sessions, speedups
+    from xiaoer.rasa_ext import prediction_cache, sessions, speedups
 
     sessions.install(settings.session_max_turns)
     speedups.install()
+    # Before the model loads: its graph nodes keep the policy methods they find.
+    prediction_cache.install()
 
     configure_logging_and_warnings(logging.INFO, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(logging.INFO)
