@@ -73,6 +73,26 @@ def test_sqlite_runs_in_wal_mode_without_an_fsync_per_turn(domain, tmp_path) -> 
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
+def test_sqlite_connections_are_kept_between_turns_and_see_other_writers(domain, tmp_path) -> None:
+    from sqlalchemy import event
+
+    db = tmp_path / "tracker.db"
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")
+    opened, used = [], []
+    event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    event.listen(store.engine, "checkout", lambda *_: used.append(1))
+    for turn in range(3):
+        round_trip(store, f"buyer_pool_{turn}")
+    assert len(used) >= 6
+    assert len(opened) <= 1  # the one made at start-up is reused
+    # Another process's write (the console, a second store) is seen by the pooled connection.
+    other = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")
+    asyncio.run(other.save(conversation("buyer_elsewhere")))
+    seen = asyncio.run(store.retrieve("buyer_elsewhere"))
+    assert seen is not None and seen.latest_message.text == "订单261105873012到哪了"
+    assert store.last_event_id("buyer_elsewhere") == other.last_event_id("buyer_elsewhere")
+
+
 def test_the_current_session_is_found_by_index(domain, tmp_path) -> None:
     from sqlalchemy import inspect, text
 
