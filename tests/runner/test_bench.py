@@ -25,6 +25,10 @@ def test_bench_measures_xiaoer_beside_the_echo_bot(tmp_path: Path) -> None:
         "2",
         "--long-turns",
         "12",
+        "--long-conversations",
+        "2",
+        "--rounds",
+        "2",
     ]
     result = subprocess.run(
         [sys.executable, "-m", "xiaoer.bench", *args, "--model", str(MODEL), "--out", str(out)],
@@ -42,13 +46,19 @@ def test_bench_measures_xiaoer_beside_the_echo_bot(tmp_path: Path) -> None:
         "messages per CPU core-second",
     ):
         assert row in result.stdout, result.stdout
-    figures = json.loads(out.read_text())
+    assert "ratio range, 2 rounds" in result.stdout, result.stdout
+    saved = json.loads(out.read_text())
     for bot in ("xiaoer", "echo"):
-        assert figures[bot]["sequential"]["messages"] == 4
-        assert figures[bot]["concurrent"]["messages"] > 0 and figures[bot]["concurrent"]["errors"] == 0
-        assert figures[bot]["sequential"]["p95_ms"] > 0
-    assert set(figures["xiaoer"]["rss_mb"]) == {"store", "actions", "rasa"}
-    # Every process spent CPU answering; Rasa is where a message's NLU and dialogue run.
-    cpu = figures["xiaoer"]["cpu_ms_per_message"]
-    assert set(cpu) == {"store", "actions", "rasa"} and cpu["rasa"] > 0
-    assert figures["xiaoer"]["messages_per_core_second"] == 1000 / sum(cpu.values())
+        assert len(saved[bot]) == 2
+        for figures in saved[bot]:
+            assert figures["sequential"]["messages"] == 4
+            assert figures["concurrent"]["messages"] > 0 and figures["concurrent"]["errors"] == 0
+            assert figures["sequential"]["p95_ms"] > 0
+            # Two long conversations, their first and last ten turns pooled.
+            assert figures["first_turns"]["messages"] == figures["last_turns"]["messages"] == 20
+    for figures in saved["xiaoer"]:
+        assert set(figures["rss_mb"]) == {"store", "actions", "rasa"}
+        # Every process spent CPU answering; Rasa is where a message's NLU and dialogue run.
+        cpu = figures["cpu_ms_per_message"]
+        assert set(cpu) == {"store", "actions", "rasa"} and cpu["rasa"] > 0
+        assert figures["messages_per_core_second"] == 1000 / sum(cpu.values())

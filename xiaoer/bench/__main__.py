@@ -1,8 +1,10 @@
 """`python -m xiaoer.bench` (`make bench`): Xiaoer against a bare Rasa echo bot, in one run.
 
 Prints, side by side: sequential p50/p95 (conversations × turns), throughput with concurrent
-buyers, the last ten turns of a long conversation against its first ten, and every process's RSS;
-each with its ratio and the target. Also writes results/bench.json.
+buyers, the last ten turns of long conversations against their first ten, and every process's CPU
+per message and RSS; each with its ratio and the target. Every measure is taken in several rounds,
+the two bots alternating, and reported as the median with the range of the rounds' ratios: on a
+shared 2-core machine one run of the same tree moves by ±15 %. Also writes results/bench.json.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
+from typing import Callable, Dict, List, Tuple
 
 from xiaoer.bench import echo
-from xiaoer.bench.load import Timings, concurrent, long_conversation, sequential
+from xiaoer.bench.load import Timings, concurrent, long_conversations, sequential
 from xiaoer.bench.stack import XiaoerStack, buyer_of, order_of
 from xiaoer.launch import Processes
 from xiaoer.settings import REPO_ROOT, RasaServerSettings
@@ -39,83 +42,121 @@ class Figures:
         return 1000 / total if total else float("nan")
 
 
-def measure(url: str, request, check: str, args: argparse.Namespace, processes: Processes) -> Figures:
-    seq = sequential(url, request, args.conversations, args.turns, check)
+def measure(
+    url: str, request, check: str, args: argparse.Namespace, processes: Processes, first_buyer: int
+) -> Figures:
+    """One round; buyers from `first_buyer` on, so every round starts fresh conversations."""
+    seq = sequential(url, request, args.conversations, args.turns, check, first_buyer=first_buyer)
     before = processes.cpu()
-    conc = concurrent(url, request, args.concurrency, args.seconds, check, first_buyer=args.conversations)
+    conc = concurrent(
+        url, request, args.concurrency, args.seconds, check, first_buyer=first_buyer + args.conversations
+    )
     after = processes.cpu()
     answered = max(1, len(conc.ms))
     cpu_ms = {name: (after[name] - before.get(name, 0.0)) * 1000 / answered for name in after}
-    long = long_conversation(
-        url, request, args.long_turns, check, buyer=args.conversations + args.concurrency
-    )
+    long = long_conversations(
+        url, request, args.long_turns, check, args.long_conversations,
+        first_buyer=first_buyer + args.conversations + args.concurrency,
+    )  # fmt: skip
     return Figures(seq, conc, long["first"], long["last"], processes.memory(), cpu_ms)
 
 
-def table(xiaoer: Figures, baseline: Figures, args: argparse.Namespace) -> str:
-    def ratio(a: float, b: float) -> str:
-        return f"{a / b:.2f}x" if b else "n/a"
+def buyers_per_round(args: argparse.Namespace) -> int:
+    return args.conversations + args.concurrency + args.long_conversations
 
+
+def median(values: List[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def table(xiaoer: List[Figures], baseline: List[Figures], args: argparse.Namespace) -> str:
+    """Each figure is the median over the rounds; each ratio the median of the rounds' ratios, with
+    their range (a round measures both bots back to back, so a ratio compares like with like)."""
+
+    def figure(rounds: List[Figures], get: Callable[[Figures], float]) -> float:
+        return median([get(f) for f in rounds])
+
+    def spread(ratios: List[float]) -> Tuple[str, str]:
+        ratios = [r for r in ratios if r == r]  # a round with a zero figure has no ratio (nan)
+        if not ratios:
+            return "n/a", ""
+        return f"{median(ratios):.2f}x", (f"{min(ratios):.2f}-{max(ratios):.2f}x" if len(ratios) > 1 else "")
+
+    def ratio(get: Callable[[Figures], float]) -> Tuple[str, str]:
+        return spread(
+            [
+                get(ours) / get(theirs) if get(theirs) else float("nan")
+                for ours, theirs in zip(xiaoer, baseline, strict=True)
+            ]
+        )
+
+    def row(label: str, get: Callable[[Figures], float], digits: int, unit: str, target: str = "") -> tuple:
+        ours, theirs = figure(xiaoer, get), figure(baseline, get)
+        return (label, f"{ours:.{digits}f}{unit}", f"{theirs:.{digits}f}{unit}", *ratio(get), target)
+
+    def seq_p50(f: Figures) -> float:
+        return f.sequential.p50
+
+    def seq_p95(f: Figures) -> float:
+        return f.sequential.p95
+
+    def per_second(f: Figures) -> float:
+        return f.concurrent.per_second
+
+    def conc_p95(f: Figures) -> float:
+        return f.concurrent.p95
+
+    def first(f: Figures) -> float:
+        return f.first_turns.p95
+
+    def last(f: Figures) -> float:
+        return f.last_turns.p95
+
+    def per_core(f: Figures) -> float:
+        return f.per_core_second
+
+    long = (
+        f"p95 of turns 1-10 / of the last 10 of {args.long_turns} ({args.long_conversations} conversations)"
+    )
+    growth, growth_spread = spread([last(f) / first(f) if first(f) else float("nan") for f in xiaoer])
     rows = [
-        ("measure", "Xiaoer", "echo bot", "ratio", "target"),
+        ("measure", "Xiaoer", "echo bot", "ratio", f"ratio range, {len(xiaoer)} rounds", "target"),
+        row(f"sequential p50 ({args.conversations} buyers x {args.turns} turns)", seq_p50, 0, " ms"),
+        row("sequential p95", seq_p95, 0, " ms", "<= 2x"),
+        row(f"throughput, {args.concurrency} buyers for {args.seconds:.0f} s", per_second, 1, " msg/s", ">= 0.5x"),
+        row("  p95 under that load", conc_p95, 0, " ms"),
         (
-            f"sequential p50 ({args.conversations} buyers x {args.turns} turns)",
-            f"{xiaoer.sequential.p50:.0f} ms", f"{baseline.sequential.p50:.0f} ms",
-            ratio(xiaoer.sequential.p50, baseline.sequential.p50), "",
+            long,
+            f"{figure(xiaoer, first):.0f} / {figure(xiaoer, last):.0f} ms",
+            f"{figure(baseline, first):.0f} / {figure(baseline, last):.0f} ms",
+            growth, growth_spread, "<= 1.5x (Xiaoer, last/first)",
         ),
-        (
-            "sequential p95", f"{xiaoer.sequential.p95:.0f} ms", f"{baseline.sequential.p95:.0f} ms",
-            ratio(xiaoer.sequential.p95, baseline.sequential.p95), "<= 2x",
-        ),
-        (
-            f"throughput, {args.concurrency} buyers for {args.seconds:.0f} s",
-            f"{xiaoer.concurrent.per_second:.1f} msg/s", f"{baseline.concurrent.per_second:.1f} msg/s",
-            ratio(xiaoer.concurrent.per_second, baseline.concurrent.per_second), ">= 0.5x",
-        ),
-        (
-            "  p95 under that load", f"{xiaoer.concurrent.p95:.0f} ms", f"{baseline.concurrent.p95:.0f} ms",
-            ratio(xiaoer.concurrent.p95, baseline.concurrent.p95), "",
-        ),
-        (
-            f"p95 of turns 1-10 / of the last 10 of {args.long_turns}",
-            f"{xiaoer.first_turns.p95:.0f} / {xiaoer.last_turns.p95:.0f} ms",
-            f"{baseline.first_turns.p95:.0f} / {baseline.last_turns.p95:.0f} ms",
-            ratio(xiaoer.last_turns.p95, xiaoer.first_turns.p95), "<= 1.5x (Xiaoer, last/first)",
-        ),
-        (
-            "messages per CPU core-second (all processes)", f"{xiaoer.per_core_second:.1f}",
-            f"{baseline.per_core_second:.1f}", ratio(xiaoer.per_core_second, baseline.per_core_second), "",
-        ),
+        row("messages per CPU core-second (all processes)", per_core, 1, ""),
     ]  # fmt: skip
-    for name in sorted(set(xiaoer.cpu_ms) | set(baseline.cpu_ms)):
+    for name in sorted(set(xiaoer[-1].cpu_ms) | set(baseline[-1].cpu_ms)):
+        ours = name in xiaoer[-1].cpu_ms
+        value = median([f.cpu_ms[name] for f in (xiaoer if ours else baseline)])
         rows.append(
             (
                 f"CPU per message under load, {name}",
-                f"{xiaoer.cpu_ms[name]:.1f} ms" if name in xiaoer.cpu_ms else "",
-                "" if name in xiaoer.cpu_ms else f"{baseline.cpu_ms[name]:.1f} ms",
+                *((f"{value:.1f} ms", "") if ours else ("", f"{value:.1f} ms")),
+                "",
                 "",
                 "",
             )
         )
-    for name in sorted(set(xiaoer.memory) | set(baseline.memory)):
-        figure = xiaoer.memory.get(name, baseline.memory.get(name, 0.0))
+    for name in sorted(set(xiaoer[-1].memory) | set(baseline[-1].memory)):
+        ours = name in xiaoer[-1].memory
+        value = (xiaoer if ours else baseline)[-1].memory[name]
         rows.append(
-            (
-                f"RSS {name}",
-                f"{figure:.0f} MB" if name in xiaoer.memory else "",
-                "" if name in xiaoer.memory else f"{figure:.0f} MB",
-                "",
-                "",
-            )
+            (f"RSS {name}", *((f"{value:.0f} MB", "") if ours else ("", f"{value:.0f} MB")), "", "", "")
         )
-    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
-    lines = ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    errors = xiaoer.concurrent.errors + baseline.concurrent.errors
-    if errors:
-        lines.append(
-            f"errors under load: Xiaoer {xiaoer.concurrent.errors}, echo bot {baseline.concurrent.errors}"
-        )
+    errors = sum(f.concurrent.errors for f in xiaoer), sum(f.concurrent.errors for f in baseline)
+    if any(errors):
+        lines.append(f"errors under load: Xiaoer {errors[0]}, echo bot {errors[1]}")
     return "\n".join(lines)
 
 
@@ -142,6 +183,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--long-turns", type=int, default=200)
+    parser.add_argument(
+        "--long-conversations", type=int, default=3, help="long conversations per round, their turns pooled"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every measure, alternating bots; figures are medians"
+    )
     parser.add_argument("--model", type=Path, default=RasaServerSettings().model)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "bench.json")
     args = parser.parse_args(argv)
@@ -157,44 +204,57 @@ def main(argv: list[str] | None = None) -> None:
         workdir = Path(tmp)
         print("bench: training the echo bot…", flush=True)
         project = echo.train(workdir, env)
-        buyers = args.conversations + args.concurrency + 1
+        per_round = buyers_per_round(args)
 
+        # Both bots stay up, and each round measures one and then the other: the machine's drift
+        # between rounds (it is shared) then moves both sides of a ratio alike.
         baseline_processes = Processes(workdir, dict(env))
+        processes = Processes(workdir, dict(env))
+        baseline: List[Figures] = []
+        xiaoer: List[Figures] = []
         try:
             url = echo.start(baseline_processes, project)
-            print("bench: measuring the echo bot…", flush=True)
 
             def echo_request(i: int, turn: int) -> tuple:
                 return f"echo_{i}", {}, {"sender": f"echo_{i}", "message": f"订单{order_of(i)}到哪了"}
 
-            baseline = measure(url, echo_request, "收到", args, baseline_processes)
-        finally:
-            baseline_processes.stop()
-
-        processes = Processes(workdir, dict(env))
-        try:
             stack = XiaoerStack(processes, args.model)
             print("bench: starting Xiaoer…", flush=True)
-            stack.start(buyers)
-            headers = {i: stack.headers(buyer_of(i)) for i in range(buyers)}
+            warm_up_buyer = per_round * args.rounds
+            stack.start(warm_up_buyer + 1)
+            headers = {i: stack.headers(buyer_of(i)) for i in range(warm_up_buyer + 1)}
 
             def xiaoer_request(i: int, turn: int) -> tuple:
                 return buyer_of(i), headers[i], {"message": f"订单{order_of(i)}到哪了"}
 
-            print("bench: measuring Xiaoer…", flush=True)
-            xiaoer = measure(stack.url, xiaoer_request, "JDBENCH", args, processes)
+            # Not measured: a process's first messages build TensorFlow's graphs and warm caches.
+            sequential(url, echo_request, 1, 5, "收到", first_buyer=warm_up_buyer)
+            sequential(stack.url, xiaoer_request, 1, 5, "JDBENCH", first_buyer=warm_up_buyer)
+            for number in range(args.rounds):
+                first_buyer = number * per_round
+                print(f"bench: round {number + 1} of {args.rounds}: the echo bot…", flush=True)
+                baseline.append(measure(url, echo_request, "收到", args, baseline_processes, first_buyer))
+                print(f"bench: round {number + 1} of {args.rounds}: Xiaoer…", flush=True)
+                xiaoer.append(measure(stack.url, xiaoer_request, "JDBENCH", args, processes, first_buyer))
         finally:
             processes.stop()
+            baseline_processes.stop()
 
     print()
     print(table(xiaoer, baseline, args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
-            {"xiaoer": as_json(xiaoer), "echo": as_json(baseline), "args": vars(args)}, default=str, indent=2
+            {
+                "xiaoer": [as_json(f) for f in xiaoer],
+                "echo": [as_json(f) for f in baseline],
+                "args": vars(args),
+            },
+            default=str,
+            indent=2,
         )
     )
-    print(f"\n(also in {args.out})")
+    print(f"\n(also in {args.out}: every round)")
 
 
 if __name__ == "__main__":
