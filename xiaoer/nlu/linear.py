@@ -82,8 +82,13 @@ def fit(texts: List[str], labels: List[str], config: Dict[str, Any]) -> Dict[str
     )
     # Balanced: out_of_scope and the big intents must not outvote a small intent's examples.
     # newton-cg reaches the same optimum as lbfgs in a third of the time on these features.
+    # `tol` 1e-2 stops a few Newton steps earlier than scikit-learn's 1e-4 (docs/nlu-tuning.md).
     model = LogisticRegression(
-        C=float(config["C"]), class_weight="balanced", solver="newton-cg", max_iter=1000
+        C=float(config["C"]),
+        class_weight="balanced",
+        solver="newton-cg",
+        max_iter=1000,
+        tol=float(config.get("tol", 1e-4)),
     )
     model.fit(vectorizer.fit_transform(texts), labels)
     return {"vectorizer": vectorizer, "model": model}
@@ -133,6 +138,7 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
             "C": 100.0,  # inverse L2 regularisation strength (docs/nlu-tuning.md)
             "min_ngram": 1,
             "max_ngram": 4,
+            "tol": 1e-2,  # the solver's stopping tolerance: training time (docs/nlu-tuning.md)
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

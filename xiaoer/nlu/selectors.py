@@ -82,7 +82,7 @@ class LinearResponseSelector(StoredComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"C": 10.0, "min_ngram": 1, "max_ngram": 3, GATE_TOP: 3}
+        return {"C": 10.0, "min_ngram": 1, "max_ngram": 3, "tol": 1e-2, GATE_TOP: 3}
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = [], []
