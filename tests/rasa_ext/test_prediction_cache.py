@@ -74,6 +74,25 @@ def test_remembered_past_states_equal_rasas_own_as_the_conversation_grows() -> N
     assert len(remembered[0]) == len(expected[0]) + 1
 
 
+def test_states_are_rebuilt_for_another_domain_object(monkeypatch) -> None:
+    built = []
+
+    def counting(tracker, domain, **kwargs):
+        built.append(domain)
+        return original(tracker, domain, **kwargs)
+
+    original = prediction_cache._ORIGINAL_PAST_STATES
+    monkeypatch.setattr(prediction_cache, "_ORIGINAL_PAST_STATES", counting)
+    prediction_cache.install()
+    tracker = conversation()
+    reloaded = Domain.load(str(ROOT / "domain.yml"))  # what a new model brings: an equal domain
+    tracker.past_states(DOMAIN)
+    tracker.past_states(DOMAIN)
+    assert built == [DOMAIN]
+    tracker.past_states(reloaded)
+    assert len(built) == 2 and built[1] is reloaded
+
+
 def test_an_edit_to_the_states_handed_out_does_not_reach_the_next_caller() -> None:
     prediction_cache.install()
     tracker = conversation()

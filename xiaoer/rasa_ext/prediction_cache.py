@@ -66,7 +66,7 @@ def _rule_only_key(rule_only_data: Any) -> str:
     return json.dumps(rule_only_data, sort_keys=True, default=str) if rule_only_data else ""
 
 
-# On the tracker: (number of events, last event, {arguments: states}).
+# On the tracker: (number of events, last event, domain, {arguments: states}).
 _REMEMBERED = "_xiaoer_past_states"
 
 
@@ -82,12 +82,18 @@ def past_states(
     events = tracker.events
     count, last = len(events), (events[-1] if events else None)
     remembered = tracker.__dict__.get(_REMEMBERED)
-    # The last event itself is kept, not its id: an id can be reused once its object is freed.
-    if remembered is None or remembered[0] != count or remembered[1] is not last:
-        remembered = (count, last, {})
+    # The last event and the domain themselves are kept, not their ids: an id can be reused once
+    # its object is freed (a reloaded model brings a new domain).
+    if (
+        remembered is None
+        or remembered[0] != count
+        or remembered[1] is not last
+        or remembered[2] is not domain
+    ):
+        remembered = (count, last, domain, {})
         tracker.__dict__[_REMEMBERED] = remembered
-    key = (id(domain), omit_unset_slots, ignore_rule_only_turns, _rule_only_key(rule_only_data))
-    states = remembered[2].get(key)
+    key = (omit_unset_slots, ignore_rule_only_turns, _rule_only_key(rule_only_data))
+    states = remembered[3].get(key)
     if states is None:
         states = _ORIGINAL_PAST_STATES(
             tracker,
@@ -96,7 +102,7 @@ def past_states(
             ignore_rule_only_turns=ignore_rule_only_turns,
             rule_only_data=rule_only_data,
         )
-        remembered[2][key] = copy_states(states)
+        remembered[3][key] = copy_states(states)
         return states
     return copy_states(states)
 
