@@ -82,3 +82,24 @@ def test_a_message_with_nothing_to_act_on_is_left_to_routing(relevance, text) ->
 
     assert message.get("intent") == {"name": "out_of_scope", "confidence": 0.3}
     assert message.get("relevance") is None
+
+
+@pytest.mark.parametrize("text", ["我的快递到哪了", "从上海到北京要多久", "冰箱保修", "你好呀"])
+def test_similarities_are_the_best_cosines_to_each_side(relevance, text) -> None:
+    import numpy as np
+
+    index = relevance.index
+    vector = index["vectorizer"].transform([text]).toarray().ravel()
+    best = [float(np.max(index[side].toarray() @ vector, initial=0.0)) for side in ("store", "outside")]
+    assert relevance.similarities(text) == pytest.approx(tuple(best), abs=1e-12)
+
+
+def test_a_component_trained_in_place_uses_its_new_examples(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = DomainRelevance.create({}, storage, Resource("relevance"), context)
+    examples = [Message(data={"text": t, "intent": i}) for i, texts in TRAINING.items() for t in texts]
+    component.train(TrainingData(examples))
+    assert component.similarities("冰箱坏了怎么报修")[0] == pytest.approx(1.0)
+    component.train(TrainingData([e for e in examples if e.get("text") != "冰箱坏了怎么报修"]))
+    assert component.similarities("冰箱坏了怎么报修")[0] < 0.99

@@ -24,7 +24,7 @@ what was done. Runs after the entity extractors and before routing.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -77,10 +77,24 @@ class DomainRelevance(StoredComponent, IntentClassifier):
         super().__init__(*args, **kwargs)
         self.min_relevance = float(self.config["min_relevance"])
         self.conversational = set(self.config["conversational_intents"]) | {OUT_OF_SCOPE}
+        self._transposed: Tuple[Any, Dict[str, Any]] = (None, {})
 
     @property
     def index(self) -> Dict[str, Any] | None:
         return self.state
+
+    @property
+    def _by_ngram(self) -> Dict[str, Any]:
+        """The examples' vectors by n-gram (the stored matrices transposed, row-major): a message's
+        few n-grams pick their rows, where `examples @ message.T` went through every example.
+        Half the time a message, the same cosines. Made once per state (training sets a new one)."""
+        made_for, matrices = self._transposed
+        if made_for is not self.state:
+            matrices = (
+                {name: self.state[name].T.tocsr() for name in ("store", "outside")} if self.state else {}
+            )
+            self._transposed = (self.state, matrices)
+        return matrices
 
     # --- training ----------------------------------------------------------------------
 
@@ -114,8 +128,8 @@ class DomainRelevance(StoredComponent, IntentClassifier):
         if not self.index or not text:
             return 0.0, 0.0
         vector = self.index["vectorizer"].transform([text])
-        store = (self.index["store"] @ vector.T).toarray()
-        outside = (self.index["outside"] @ vector.T).toarray()
+        store = (vector @ self._by_ngram["store"]).toarray()
+        outside = (vector @ self._by_ngram["outside"]).toarray()
         return float(np.max(store, initial=0.0)), float(np.max(outside, initial=0.0))
 
     def process(self, messages: List[Message]) -> List[Message]:
