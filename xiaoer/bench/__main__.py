@@ -15,6 +15,7 @@ import os
 import statistics
 import tempfile
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
@@ -94,26 +95,10 @@ def table(xiaoer: List[Figures], baseline: List[Figures], args: argparse.Namespa
         ours, theirs = figure(xiaoer, get), figure(baseline, get)
         return (label, f"{ours:.{digits}f}{unit}", f"{theirs:.{digits}f}{unit}", *ratio(get), target)
 
-    def seq_p50(f: Figures) -> float:
-        return f.sequential.p50
-
-    def seq_p95(f: Figures) -> float:
-        return f.sequential.p95
-
-    def per_second(f: Figures) -> float:
-        return f.concurrent.per_second
-
-    def conc_p95(f: Figures) -> float:
-        return f.concurrent.p95
-
-    def first(f: Figures) -> float:
-        return f.first_turns.p95
-
-    def last(f: Figures) -> float:
-        return f.last_turns.p95
-
-    def per_core(f: Figures) -> float:
-        return f.per_core_second
+    seq_p50, seq_p95 = attrgetter("sequential.p50"), attrgetter("sequential.p95")
+    per_second, conc_p95 = attrgetter("concurrent.per_second"), attrgetter("concurrent.p95")
+    first, last = attrgetter("first_turns.p95"), attrgetter("last_turns.p95")
+    per_core = attrgetter("per_core_second")
 
     long = (
         f"p95 of turns 1-10 / of the last 10 of {args.long_turns} ({args.long_conversations} conversations)"
