@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Dict, List, Tuple
 
-from rasa.core.policies.policy import PolicyPrediction, SupportedData
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -168,15 +168,9 @@ def ted_input(
     """
     if policy.model is None or policy.only_e2e or TEXT in policy.fake_features:
         return None
-    ml_only = policy.supported_data() == SupportedData.ML_DATA
-    states = policy.featurizer.prediction_states(
-        [tracker],
-        domain,
-        use_text_for_last_user_input=False,
-        ignore_rule_only_turns=ml_only,
-        rule_only_data=rule_only_data,
-        ignore_action_unlikely_intent=ml_only,
-    )[0]
+    # The states TED's featurizer reads (Rasa's own helper: rule-only turns and
+    # action_unlikely_intent left out, sliced to max_history).
+    states = policy._prediction_states(tracker, domain, rule_only_data=rule_only_data)
     return (id(domain), precomputations is None, frozen_states(states))
 
 
