@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, Iterable, List, Tuple
 
 from xiaoer.bench import echo
 from xiaoer.bench.load import Timings, concurrent, long_conversations, sequential
@@ -77,19 +77,16 @@ def table(xiaoer: List[Figures], baseline: List[Figures], args: argparse.Namespa
     def figure(rounds: List[Figures], get: Callable[[Figures], float]) -> float:
         return median([get(f) for f in rounds])
 
-    def spread(ratios: List[float]) -> Tuple[str, str]:
-        ratios = [r for r in ratios if r == r]  # a round with a zero figure has no ratio (nan)
+    def spread(pairs: Iterable[Tuple[float, float]]) -> Tuple[str, str]:
+        """The median of a/b over the rounds, and its range; a round with b = 0 or a figure
+        missing (nan: nothing measured) has no ratio."""
+        ratios = [r for r in (a / b for a, b in pairs if b) if r == r]
         if not ratios:
             return "n/a", ""
         return f"{median(ratios):.2f}x", (f"{min(ratios):.2f}-{max(ratios):.2f}x" if len(ratios) > 1 else "")
 
     def ratio(get: Callable[[Figures], float]) -> Tuple[str, str]:
-        return spread(
-            [
-                get(ours) / get(theirs) if get(theirs) else float("nan")
-                for ours, theirs in zip(xiaoer, baseline, strict=True)
-            ]
-        )
+        return spread((get(ours), get(theirs)) for ours, theirs in zip(xiaoer, baseline, strict=True))
 
     def row(label: str, get: Callable[[Figures], float], digits: int, unit: str, target: str = "") -> tuple:
         ours, theirs = figure(xiaoer, get), figure(baseline, get)
@@ -103,7 +100,7 @@ def table(xiaoer: List[Figures], baseline: List[Figures], args: argparse.Namespa
     long = (
         f"p95 of turns 1-10 / of the last 10 of {args.long_turns} ({args.long_conversations} conversations)"
     )
-    growth, growth_spread = spread([last(f) / first(f) if first(f) else float("nan") for f in xiaoer])
+    growth, growth_spread = spread((last(f), first(f)) for f in xiaoer)
     rows = [
         ("measure", "Xiaoer", "echo bot", "ratio", f"ratio range, {len(xiaoer)} rounds", "target"),
         row(f"sequential p50 ({args.conversations} buyers x {args.turns} turns)", seq_p50, 0, " ms"),
@@ -118,24 +115,18 @@ def table(xiaoer: List[Figures], baseline: List[Figures], args: argparse.Namespa
         ),
         row("messages per CPU core-second (all processes)", per_core, 1, ""),
     ]  # fmt: skip
+
+    def per_process(label: str, text: str, ours: bool) -> tuple:
+        return (label, *((text, "") if ours else ("", text)), "", "", "")
+
     for name in sorted(set(xiaoer[-1].cpu_ms) | set(baseline[-1].cpu_ms)):
         ours = name in xiaoer[-1].cpu_ms
         value = median([f.cpu_ms[name] for f in (xiaoer if ours else baseline)])
-        rows.append(
-            (
-                f"CPU per message under load, {name}",
-                *((f"{value:.1f} ms", "") if ours else ("", f"{value:.1f} ms")),
-                "",
-                "",
-                "",
-            )
-        )
+        rows.append(per_process(f"CPU per message under load, {name}", f"{value:.1f} ms", ours))
     for name in sorted(set(xiaoer[-1].memory) | set(baseline[-1].memory)):
         ours = name in xiaoer[-1].memory
         value = (xiaoer if ours else baseline)[-1].memory[name]
-        rows.append(
-            (f"RSS {name}", *((f"{value:.0f} MB", "") if ours else ("", f"{value:.0f} MB")), "", "", "")
-        )
+        rows.append(per_process(f"RSS {name}", f"{value:.0f} MB", ours))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
