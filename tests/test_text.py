@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from xiaoer.text import compact, letters_key, normalize, normalize_text, spelling_key, to_simplified
+from xiaoer.text import (
+    NORMALIZED_CACHE_MAX_CHARS,
+    PhraseTable,
+    compact,
+    letters_key,
+    normalize,
+    normalize_text,
+    spelling_key,
+    to_simplified,
+)
 
 
 @pytest.mark.parametrize(
@@ -124,3 +133,20 @@ def test_hong_kong_character_variants_become_simplified(hong_kong: str, simplifi
 
 def test_simplified_characters_that_are_also_variants_stay() -> None:
     assert normalize_text("抬上楼") == "抬上楼"
+
+
+def test_a_kept_result_is_never_served_for_another_table() -> None:
+    # Results are kept per (text, table): a store that edits vocabulary/regional.yml gets a new
+    # table object, and the same message must be read with the new words at once.
+    before = PhraseTable({"冷气": "空调"}, {})
+    after = PhraseTable({"冷气": "冷风机"}, {})
+
+    assert normalize("冷氣好用嗎", before).text == "空调好用吗"
+    assert normalize("冷氣好用嗎", after).text == "冷风机好用吗"
+    assert normalize("冷氣好用嗎", before) == normalize("冷氣好用嗎", before)
+
+
+def test_long_texts_are_normalised_the_same_without_being_kept() -> None:
+    text = "請問６５ｅ７ｋ " * 200  # over the kept length
+    assert len(text) > NORMALIZED_CACHE_MAX_CHARS
+    assert normalize_text(text) == ("请问65E7K " * 200).strip()

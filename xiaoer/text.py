@@ -203,11 +203,24 @@ class Normalized:
         return inside[0], inside[-1] + 1
 
 
+# A message is normalised by several NLU components and guards in turn (six calls per message,
+# 4 % of the Rasa process's time in the issue 12 profile): results for short texts are kept. The
+# table is part of the key, so a reconfigured regional table never sees an old result.
+NORMALIZED_CACHE_SIZE = 2048
+NORMALIZED_CACHE_MAX_CHARS = 500
+
+
 def normalize(text: str, phrases: PhraseTable | None = None) -> Normalized:
     """`phrases` defaults to the configured regional table (regional_table())."""
     original = text or ""
-    simplified = to_simplified(original)
     table = regional_table() if phrases is None else phrases
+    if len(original) > NORMALIZED_CACHE_MAX_CHARS:
+        return _normalize(original, table)
+    return _normalize_cached(original, table)
+
+
+def _normalize(original: str, table: PhraseTable) -> Normalized:
+    simplified = to_simplified(original)
     out: List[str] = []
     spans: List[Tuple[int, int]] = []
     pending_space: Tuple[int, int] | None = None
@@ -242,6 +255,9 @@ def normalize(text: str, phrases: PhraseTable | None = None) -> Normalized:
                 else:
                     emit(part, start, end)
     return Normalized(original, "".join(out), tuple(spans))
+
+
+_normalize_cached = functools.lru_cache(maxsize=NORMALIZED_CACHE_SIZE)(_normalize)
 
 
 def _split_spaces(piece: str) -> List[str]:
