@@ -236,3 +236,24 @@ def test_each_event_is_stored_once_however_often_a_tracker_is_saved(domain, tmp_
         rows = conn.execute(text("SELECT count(*) FROM events WHERE sender_id = 'buyer_once'")).scalar()
     assert rows == first + 1 == len(back.events)
     assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["到哪了", "还没到"]
+
+
+def test_rows_are_the_ones_rasa_itself_writes(domain, tmp_path) -> None:
+    # The save writes all of a turn's events in one INSERT: the rows must not differ from those of
+    # Rasa's own SQLTrackerStore (the console, metrics and Rasa's own reads depend on them).
+    from sqlalchemy import text
+
+    ours = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'ours.db'}")
+    theirs = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "theirs.db"))
+    tracker = conversation("buyer_rows")
+    asyncio.run(ours.save(tracker))
+    asyncio.run(theirs.save(tracker))
+
+    def rows(store: SQLTrackerStore) -> list:
+        query = "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+        with store.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(query))]
+
+    assert len(rows(ours)) == len(tracker.events) == 5
+    assert rows(ours) == rows(theirs)
+    assert [r[4] for r in rows(ours)] == [None, "query_logistics", None, None, None]

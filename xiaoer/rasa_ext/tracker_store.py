@@ -16,6 +16,7 @@ rows to find the new events either: the tracker knows how many it had when read.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from collections import OrderedDict
 from pathlib import Path
@@ -24,9 +25,10 @@ from typing import Any, Iterator, Tuple
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import event, text
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine.url import make_url
 
 from xiaoer import logmask
@@ -100,7 +102,14 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         # Dropped first: whatever happens below, the next read goes to the database.
         self.recent.take(tracker.sender_id)
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        # Rasa's save, with the same rows, written in one multi-row INSERT instead of one ORM
+        # object per event (half of a turn's save time, ~0.7 ms, in tests/rasa_ext timing).
+        with self.session_scope() as session:
+            rows = [event_row(tracker.sender_id, e) for e in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(insert(self.SQLEvent.__table__), rows)
+            session.commit()
         setattr(tracker, _STORED, len(tracker.events))
         if self.recent.capacity and reads_back_the_same(tracker):
             self.recent.put(tracker.sender_id, self.last_event_id(tracker.sender_id), tracker)
@@ -116,6 +125,19 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     def last_event_id(self, sender_id: str) -> int | None:
         with self.engine.connect() as conn:
             return conn.execute(_LAST_EVENT_ID, {"sender_id": sender_id}).scalar()
+
+
+def event_row(sender_id: str, event: Event) -> dict:
+    """An event as Rasa 3.6's SQLTrackerStore.save stores it."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 # How many of a tracker's events are in the database, as of this store's last read or save of it.
