@@ -54,3 +54,19 @@ def test_identical_events(api) -> None:
     assert sorted(r.status_code for r in responses) == [200] * (WRITERS - 1) + [201]
     assert sum(not r.json()["duplicate"] for r in responses) == 1
     assert len(api.get("/api/events").json()) == 1
+
+
+def test_reads_on_kept_connections_see_every_finished_write(api) -> None:
+    # SQLite connections are kept between requests (a pool): none may answer from an old
+    # snapshot once a write has been acknowledged.
+    api.buyer("b1")
+    api.product("TV")
+    body = {
+        "buyer_id": "b1",
+        "items": [{"sku": "TV", "qty": 1, "unit_price": 1}],
+        "created_at": "2024-06-01T10:00:00+08:00",
+    }
+    for status in ("created", "paid", "shipped", "delivered", "completed"):
+        assert api.put("/api/orders/1001", json={**body, "status": status}).status_code in (200, 201)
+        seen = {r.json()["status"] for r in race(api, "GET", "/api/orders/1001", {})}
+        assert seen == {status}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import List
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from xiaoer.store.db import buyers, fetch, orders, products, record_event, shipments, upsert, write
-from xiaoer.store.deps import check_path_id, get_engine, saved
+from xiaoer.store.deps import check_path_id, get_engine, plain_json, saved
 from xiaoer.store.errors import ApiError
 from xiaoer.store.money import to_fen, to_yuan
 from xiaoer.storeapi.contract import STATUS_EVENTS
@@ -117,16 +117,16 @@ def put_order(order_id: Id, body: OrderIn, engine: Engine = Depends(get_engine))
 
 
 @router.get("/api/orders/{order_id}")
-def get_order(order_id: Id, engine: Engine = Depends(get_engine)) -> dict:
+def get_order(order_id: Id, engine: Engine = Depends(get_engine)) -> JSONResponse:
     with engine.connect() as conn:
         row = fetch(conn, orders, order_id)
     if row is None:
         raise ApiError(404, f"no order with id {order_id!r}")
-    return order_json(row)
+    return plain_json(order_json(row))
 
 
 @router.get("/api/buyers/{buyer_id}/orders")
-def buyer_orders(buyer_id: Id, engine: Engine = Depends(get_engine)) -> List[dict]:
+def buyer_orders(buyer_id: Id, engine: Engine = Depends(get_engine)) -> JSONResponse:
     """The buyer's orders, newest first."""
     with engine.connect() as conn:
         if fetch(conn, buyers, buyer_id) is None:
@@ -137,7 +137,7 @@ def buyer_orders(buyer_id: Id, engine: Engine = Depends(get_engine)) -> List[dic
             .order_by(orders.c.created_at.desc(), orders.c.order_id.desc())
         )
         rows = conn.execute(query).mappings().all()
-    return [order_json(row) for row in rows]
+    return plain_json([order_json(row) for row in rows])
 
 
 def shipment_json(row) -> dict:
@@ -177,9 +177,9 @@ def put_shipment(order_id: Id, body: ShipmentIn, engine: Engine = Depends(get_en
 
 
 @router.get("/api/orders/{order_id}/shipment")
-def get_shipment(order_id: Id, engine: Engine = Depends(get_engine)) -> dict:
+def get_shipment(order_id: Id, engine: Engine = Depends(get_engine)) -> JSONResponse:
     with engine.connect() as conn:
         row = fetch(conn, shipments, order_id)
     if row is None:
         raise ApiError(404, f"order {order_id!r} has not shipped (or does not exist)")
-    return shipment_json(row)
+    return plain_json(shipment_json(row))
