@@ -12,6 +12,8 @@ import sys
 
 from xiaoer.settings import RasaServerSettings
 
+LOG_LEVEL = logging.INFO
+
 
 def main() -> None:
     settings = RasaServerSettings()
@@ -27,12 +29,12 @@ def main() -> None:
     from xiaoer.rasa_ext import prediction_cache, sessions, speedups
 
     sessions.install(settings.session_max_turns)
-    speedups.install()
+    speedups.install(debug_logs=LOG_LEVEL <= logging.DEBUG)
     # Before the model loads: its graph nodes keep the policy methods they find.
     prediction_cache.install()
 
-    configure_logging_and_warnings(logging.INFO, warn_only_once=True, filter_repeated_logs=True)
-    configure_structlog(logging.INFO)
+    configure_logging_and_warnings(LOG_LEVEL, warn_only_once=True, filter_repeated_logs=True)
+    configure_structlog(LOG_LEVEL)
     rasa.api.run(
         model=str(settings.model),
         endpoints=str(settings.endpoints),
