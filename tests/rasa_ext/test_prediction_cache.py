@@ -77,20 +77,68 @@ def test_remembered_past_states_equal_rasas_own_as_the_conversation_grows() -> N
 def test_states_are_rebuilt_for_another_domain_object(monkeypatch) -> None:
     built = []
 
-    def counting(tracker, domain, **kwargs):
+    def counting(tracker, domain, *args):
         built.append(domain)
-        return original(tracker, domain, **kwargs)
+        return original(tracker, domain, *args)
 
-    original = prediction_cache._ORIGINAL_PAST_STATES
-    monkeypatch.setattr(prediction_cache, "_ORIGINAL_PAST_STATES", counting)
+    original = prediction_cache.both_past_states
+    monkeypatch.setattr(prediction_cache, "both_past_states", counting)
     prediction_cache.install()
     tracker = conversation()
     reloaded = Domain.load(str(ROOT / "domain.yml"))  # what a new model brings: an equal domain
     tracker.past_states(DOMAIN)
     tracker.past_states(DOMAIN)
+    # One replay serves RulePolicy's variant and the other policies' alike.
+    tracker.past_states(DOMAIN, ignore_rule_only_turns=True)
     assert built == [DOMAIN]
     tracker.past_states(reloaded)
     assert len(built) == 2 and built[1] is reloaded
+
+
+def with_rule_turns() -> DialogueStateTracker:
+    """Rule-only turns (hidden from the ML policies), a rule-only slot and a paused handoff."""
+    events = [
+        ActionExecuted(ACTION_SESSION_START_NAME),
+        SessionStarted(),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("greet"),
+        ActionExecuted("utter_greet", hide_rule_turn=True),
+        ActionExecuted(ACTION_LISTEN_NAME, hide_rule_turn=True),
+        user("query_logistics", ("order_id",)),
+        ActionExecuted("action_logistics"),
+        SlotSet("order_id", "JD1"),
+        SlotSet("offered_human", True),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("request_human"),
+        ActionExecuted("action_handoff", hide_rule_turn=True),
+        ActionExecuted(ACTION_LISTEN_NAME, hide_rule_turn=True),
+        user("nlu_fallback"),
+        ActionExecuted("action_fallback"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("deny"),
+    ]
+    return DialogueStateTracker.from_events("buyer", events, DOMAIN.slots)
+
+
+@pytest.mark.parametrize("rule_only_data", [None, {"slots": ["offered_human"], "loops": []}])
+@pytest.mark.parametrize("omit_unset_slots", [False, True])
+def test_one_replay_gives_both_variants_as_rasa_does(rule_only_data, omit_unset_slots) -> None:
+    for tracker in (conversation(), with_rule_turns()):
+        for upto in range(1, len(tracker.events) + 1):
+            prefix = DialogueStateTracker.from_events("buyer", list(tracker.events)[:upto], DOMAIN.slots)
+            rule, ml = prediction_cache.both_past_states(prefix, DOMAIN, omit_unset_slots, rule_only_data)
+            assert rule == prediction_cache._ORIGINAL_PAST_STATES(
+                prefix, DOMAIN, omit_unset_slots=omit_unset_slots, rule_only_data=rule_only_data
+            )
+            assert ml == prediction_cache._ORIGINAL_PAST_STATES(
+                prefix,
+                DOMAIN,
+                omit_unset_slots=omit_unset_slots,
+                ignore_rule_only_turns=True,
+                rule_only_data=rule_only_data,
+            )
+    rule, ml = prediction_cache.both_past_states(with_rule_turns(), DOMAIN, omit_unset_slots, rule_only_data)
+    assert len(ml) < len(rule)  # the hidden rule turns were left out of one variant only
 
 
 def test_an_edit_to_the_states_handed_out_does_not_reach_the_next_caller() -> None:
