@@ -48,6 +48,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from xiaoer.nlu import tfidf
 from xiaoer.nlu.stored import StoredComponent
 from xiaoer.settings import NluSettings
 from xiaoer.text import normalize_text
@@ -101,7 +102,7 @@ def probabilities(state: Dict[str, Any], texts: List[str]) -> List[Dict[str, flo
         # for that on every call: 13 ms a message for the entry selector's 173 × 21k weights,
         # 0.05 ms once the weights are stored column-major (the same numbers).
         model.coef_ = np.asfortranarray(model.coef_)
-    rows = model.predict_proba(vectorizer.transform(texts))
+    rows = model.predict_proba(tfidf.transform(vectorizer, texts))
     return [dict(zip(model.classes_, map(float, row), strict=True)) for row in np.atleast_2d(rows)]
 
 

@@ -41,6 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from xiaoer.nlu import tfidf
 from xiaoer.nlu.routing import CONVERSATIONAL
 from xiaoer.nlu.stored import StoredComponent
 from xiaoer.text import has_content, is_markup, normalize_text
@@ -127,7 +128,7 @@ class DomainRelevance(StoredComponent, IntentClassifier):
         """(best cosine to a store example, best cosine to an out-of-scope example)."""
         if not self.index or not text:
             return 0.0, 0.0
-        vector = self.index["vectorizer"].transform([text])
+        vector = tfidf.transform(self.index["vectorizer"], [text])
         store = (vector @ self._by_ngram["store"]).toarray()
         outside = (vector @ self._by_ngram["outside"]).toarray()
         return float(np.max(store, initial=0.0)), float(np.max(outside, initial=0.0))
