@@ -26,14 +26,23 @@ def main() -> None:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    from xiaoer.rasa_ext import action_payload, endpoint_sessions, prediction_cache, sessions, speedups
+    from xiaoer.rasa_ext import (
+        action_payload,
+        endpoint_sessions,
+        graph_runner,
+        prediction_cache,
+        sessions,
+        speedups,
+    )
 
     sessions.install(settings.session_max_turns)
     speedups.install(debug_logs=LOG_LEVEL <= logging.DEBUG)
     endpoint_sessions.install()
     action_payload.install()
-    # Before the model loads: its graph nodes keep the policy methods they find.
+    # Before the model loads: its graph nodes keep the policy methods they find, and the processor
+    # builds its graph runner from the class it finds.
     prediction_cache.install()
+    graph_runner.install()
 
     configure_logging_and_warnings(LOG_LEVEL, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(LOG_LEVEL)
