@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from xiaoer.knowledge.repository import KnowledgeRepository
 from xiaoer.settings import ActionSettings
 from xiaoer.storeapi.client import StoreClient
@@ -9,6 +11,10 @@ from xiaoer.storeapi.client import StoreClient
 _settings: ActionSettings | None = None
 _store_client: StoreClient | None = None
 _knowledge: KnowledgeRepository | None = None
+_prefetch: ThreadPoolExecutor | None = None
+
+# Store reads started ahead of need (a verified order's shipment), at most this many at once.
+PREFETCH_WORKERS = 8
 
 
 def settings() -> ActionSettings:
@@ -24,6 +30,13 @@ def store_client() -> StoreClient:
         s = settings()
         _store_client = StoreClient(s.store_url, s.store_token, timeout=s.store_timeout)
     return _store_client
+
+
+def prefetch_pool() -> ThreadPoolExecutor:
+    global _prefetch
+    if _prefetch is None:
+        _prefetch = ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="store-prefetch")
+    return _prefetch
 
 
 def knowledge() -> KnowledgeRepository:

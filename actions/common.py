@@ -6,6 +6,7 @@ import abc
 import asyncio
 import logging
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
@@ -52,6 +53,8 @@ class Context:
     client: StoreClient
     settings: ActionSettings
     events: List[EventType] = field(default_factory=list)
+    # Shipments asked for before the order's ownership was checked again (see fetch_shipment_early).
+    early_shipments: Dict[str, Future] = field(default_factory=dict)
 
     @property
     def buyer_id(self) -> str:
@@ -85,6 +88,23 @@ class Context:
 
     def set(self, slot: str, value: Any) -> None:
         self.events.append(SlotSet(slot, value))
+
+    def shipment(self, order_id: str) -> Json | None:
+        """The order's shipment; call it only for an order this buyer owns."""
+        early = self.early_shipments.pop(order_id, None)
+        return early.result() if early else self.client.get_shipment(order_id)
+
+    def fetch_shipment_early(self, order_id: str) -> None:
+        """Start reading the shipment while the order is read, for an order already verified.
+
+        Only for the order this conversation's buyer was shown to own (verified_order_id, which
+        only the actions set): another buyer's shipment is never asked for. It saves a store
+        round-trip on the follow-up questions about one order that most conversations are.
+        """
+        if order_id and order_id == self.tracker.get_slot("verified_order_id"):
+            self.early_shipments[order_id] = bootstrap.prefetch_pool().submit(
+                self.client.get_shipment, order_id
+            )
 
     def local(self, iso_time: str | None) -> datetime | None:
         moment = time_or_none(iso_time)
@@ -215,14 +235,17 @@ def ask_which_order(ctx: Context, orders: List[Json], topic: str, lead: str) -> 
     ctx.set("last_topic", topic)
 
 
-def resolve_order(ctx: Context, topic: str) -> Json | None:
+def resolve_order(ctx: Context, topic: str, with_shipment: bool = False) -> Json | None:
     """The order the buyer means, or None after telling them why not.
 
     A number in this message wins, then the order in context, then the buyer's
-    recent orders: one is answered, several are offered as buttons.
+    recent orders: one is answered, several are offered as buttons. `with_shipment`: the answer
+    will most likely need the shipment, so a verified order's is read alongside.
     """
     order_id = order_number_in_turn(ctx) or ctx.tracker.get_slot("order_id")
     if order_id:
+        if with_shipment:
+            ctx.fetch_shipment_early(str(order_id))
         order = owned_order(ctx, str(order_id))
         if order is None:
             unknown_order(ctx, str(order_id))
@@ -244,7 +267,10 @@ def resolve_order(ctx: Context, topic: str) -> Json | None:
 
 
 def remember_order(ctx: Context, order: Json, topic: str) -> None:
+    """Only ever called with an order the store says this buyer owns."""
     ctx.set("order_id", order["order_id"])
+    if ctx.tracker.get_slot("verified_order_id") != order["order_id"]:
+        ctx.set("verified_order_id", order["order_id"])
     ctx.set("last_topic", topic)
     ctx.set("offered_human", False)
 

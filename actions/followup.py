@@ -133,7 +133,7 @@ class ActionShippingNotice(OrderFollowup):
     topic = "logistics"
 
     def say_about(self, ctx: Context, order: Json) -> None:
-        shipment = ctx.client.get_shipment(order["order_id"])
+        shipment = ctx.shipment(order["order_id"])
         if shipment is None:
             ctx.say(f"您的订单 {order['order_id']} 已发货，物流信息稍后更新，可以随时问小二“到哪了”。")
             return

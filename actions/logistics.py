@@ -28,7 +28,7 @@ def answer_logistics(ctx: Context, order: Json) -> None:
     if status == "cancelled":
         ctx.say(f"订单 {oid} 已取消，没有物流信息。")
         return
-    shipment = ctx.client.get_shipment(oid)
+    shipment = ctx.shipment(oid)
     if shipment is None:
         ctx.say(f"订单 {oid} 暂时还没有物流信息，发货后会第一时间通知您。")
         return
@@ -45,6 +45,6 @@ class ActionLogistics(StoreAction):
     action_name = "action_logistics"
 
     def answer(self, ctx: Context) -> None:
-        order = resolve_order(ctx, "logistics")
+        order = resolve_order(ctx, "logistics", with_shipment=True)
         if order:
             answer_logistics(ctx, order)

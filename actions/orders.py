@@ -30,7 +30,7 @@ def describe_status(ctx: Context, order: Json) -> None:
     elif status == "paid":
         ctx.say(f"订单 {oid} 已付款，仓库正在备货，预计 {ship_by(ctx, order)}发货。")
     elif status in ("shipped", "delivered", "completed"):
-        shipment = ctx.client.get_shipment(oid)
+        shipment = ctx.shipment(oid)
         if status == "shipped":
             tail = f"{tracking_sentence(ctx, shipment)}，{eta_sentence(ctx, shipment)}。" if shipment else ""
             ctx.say(f"订单 {oid} 已发货。{tail}")
@@ -68,7 +68,7 @@ def answer_cancel(ctx: Context, order: Json) -> None:
             "小二已为您转接人工客服，请稍候～",
         )
     elif status == "shipped":
-        shipment = ctx.client.get_shipment(oid)
+        shipment = ctx.shipment(oid)
         where = f"（{tracking_sentence(ctx, shipment)}）" if shipment else ""
         offer_human(
             ctx,
@@ -96,7 +96,7 @@ def answer_change(ctx: Context, order: Json) -> None:
             "修改由人工客服核实办理，小二已为您转接，请稍候～",
         )
     elif status == "shipped":
-        shipment = ctx.client.get_shipment(oid)
+        shipment = ctx.shipment(oid)
         where = f"（{tracking_sentence(ctx, shipment)}）" if shipment else ""
         offer_human(
             ctx,
@@ -120,7 +120,7 @@ def answer_urge(ctx: Context, order: Json) -> None:
             f"承诺 {ship_by(ctx, order)}发货，发货后会第一时间通知您。"
         )
     elif status == "shipped":
-        shipment = ctx.client.get_shipment(oid)
+        shipment = ctx.shipment(oid)
         tail = f"{tracking_sentence(ctx, shipment)}，{eta_sentence(ctx, shipment)}。" if shipment else ""
         ctx.say(f"订单 {oid} 已经发货啦～{tail}")
     else:

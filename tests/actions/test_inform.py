@@ -21,7 +21,12 @@ def test_bare_order_number_continues_the_logistics_question(store, tracker, run)
 
     assert outcome.text.startswith(f"订单 {PICKED} 正在运输中：顺丰速运，运单号 {TRACKING_NO}")
     assert LATEST_EVENT in outcome.text
-    assert outcome.slots == {"order_id": PICKED, "last_topic": "logistics", "offered_human": False}
+    assert outcome.slots == {
+        "order_id": PICKED,
+        "verified_order_id": PICKED,
+        "last_topic": "logistics",
+        "offered_human": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -80,7 +85,12 @@ def test_another_order_when_there_is_exactly_one_other(store, tracker, run):
 
     assert outcome.text.startswith(f"订单 {PICKED} 已付款，还没有发货")
     assert outcome.buttons == []
-    assert outcome.slots == {"order_id": PICKED, "last_topic": "logistics", "offered_human": False}
+    assert outcome.slots == {
+        "order_id": PICKED,
+        "verified_order_id": PICKED,
+        "last_topic": "logistics",
+        "offered_human": False,
+    }
 
 
 def test_another_order_when_there_are_several_others(store, tracker, run):

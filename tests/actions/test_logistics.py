@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from actions.logistics import ActionLogistics
 from tests.actions.fake_store import (
@@ -14,6 +17,7 @@ from tests.actions.fake_store import (
     OLDER_EVENT,
     SHANGHAI,
     TRACKING_NO,
+    FakeStore,
     ago,
     day,
     iso,
@@ -42,7 +46,12 @@ def test_no_logistics_before_shipping(store, tracker, run, status):
     assert "还没有物流信息" in outcome.text or "还没有发货" in outcome.text
     assert "运单号" not in outcome.text
     assert store.called("get_shipment") == []
-    assert outcome.slots == {"order_id": ORDER, "last_topic": "logistics", "offered_human": False}
+    assert outcome.slots == {
+        "order_id": ORDER,
+        "verified_order_id": ORDER,
+        "last_topic": "logistics",
+        "offered_human": False,
+    }
 
 
 def test_paid_order_says_when_it_ships(store, tracker, run):
@@ -223,3 +232,88 @@ def test_unpaid_order_promise_follows_the_settings(store, tracker, run, configur
     outcome = run(ActionLogistics(store), tracker("logistics_no_number"))
 
     assert outcome.text == f"订单 {ORDER} 还未付款，所以还没有物流信息哦。付款后72小时内发货～"
+
+
+class OverlapStore(FakeStore):
+    """Tells whether the shipment was asked for while the order was still being read: get_order
+    waits (up to `wait` seconds) for get_shipment to start."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__()
+        self.wait = wait
+        self.shipment_started = threading.Event()
+        self.overlapped: bool | None = None
+
+    def get_order(self, order_id: str):
+        self.overlapped = self.shipment_started.wait(self.wait)
+        return super().get_order(order_id)
+
+    def get_shipment(self, order_id: str):
+        self.shipment_started.set()
+        return super().get_shipment(order_id)
+
+
+def test_a_verified_orders_shipment_is_read_alongside_the_order(tracker, run):
+    store = OverlapStore(wait=5)
+    seed_shipped(store, ORDER)
+
+    outcome = run(
+        ActionLogistics(store),
+        tracker(
+            "logistics_no_number", slots={"verified_order_id": ORDER}, **ask(f"订单{ORDER}到哪了", ORDER)
+        ),
+    )
+
+    assert store.overlapped is True
+    assert outcome.text.startswith(f"订单 {ORDER} 正在运输中：顺丰速运，运单号 {TRACKING_NO}")
+    assert store.called("get_shipment") == [(ORDER,)]
+    # Already verified: not set again.
+    assert "verified_order_id" not in outcome.slots
+
+
+def test_an_order_not_verified_before_is_checked_before_its_shipment_is_read(tracker, run):
+    store = OverlapStore(wait=0.3)
+    seed_shipped(store, ORDER)
+
+    outcome = run(ActionLogistics(store), tracker("logistics_no_number", **ask(f"订单{ORDER}到哪了", ORDER)))
+
+    assert store.overlapped is False
+    assert TRACKING_NO in outcome.text
+    assert outcome.slot("verified_order_id") == ORDER
+
+
+def test_another_buyers_shipment_is_never_read_even_with_a_verified_order_in_context(store, tracker, run):
+    seed_shipped(store, ORDER)
+    seed_shipped(store, BOB_ORDER, buyer_id=BOB)
+
+    outcome = run(
+        ActionLogistics(store),
+        tracker(
+            "logistics_no_number",
+            slots={"verified_order_id": ORDER},
+            **ask(f"订单{BOB_ORDER}到哪了", BOB_ORDER),
+        ),
+    )
+
+    assert outcome.text.startswith(f"没有查到订单号 {BOB_ORDER} 的订单")
+    assert store.called("get_shipment") == []
+    assert "verified_order_id" not in outcome.slots
+
+
+def test_a_verified_order_not_yet_shipped_answers_from_the_order(store, tracker, run):
+    store.put_order(ORDER, ALICE, "paid", created_at=ago(hours=2))
+
+    outcome = run(
+        ActionLogistics(store),
+        tracker(
+            "logistics_no_number", slots={"verified_order_id": ORDER}, **ask(f"订单{ORDER}到哪了", ORDER)
+        ),
+    )
+
+    assert outcome.text.startswith(f"订单 {ORDER} 已付款，还没有发货")
+
+
+def test_only_the_actions_can_mark_an_order_verified():
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    # No entity, intent or text fills it: a buyer cannot send a payload that claims an order.
+    assert domain["slots"]["verified_order_id"]["mappings"] == [{"type": "custom"}]

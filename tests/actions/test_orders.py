@@ -61,7 +61,12 @@ def test_order_status_is_worded_by_status(store, tracker, run, status, expected)
     for other, fragment in others.items():
         if other != status:
             assert fragment not in outcome.text
-    assert outcome.slots == {"order_id": ORDER, "last_topic": "order_status", "offered_human": False}
+    assert outcome.slots == {
+        "order_id": ORDER,
+        "verified_order_id": ORDER,
+        "last_topic": "order_status",
+        "offered_human": False,
+    }
     assert not outcome.paused
 
 
@@ -252,7 +257,12 @@ def test_cancel_paid_order_hands_over_to_a_human(store, tracker, run):
     assert "全额退款" in outcome.text and "转接人工客服" in outcome.text
     assert outcome.paused
     assert outcome.events[-1] == {"event": "pause", "timestamp": None}
-    assert outcome.slots == {"order_id": ORDER, "last_topic": "cancel_order", "offered_human": False}
+    assert outcome.slots == {
+        "order_id": ORDER,
+        "verified_order_id": ORDER,
+        "last_topic": "cancel_order",
+        "offered_human": False,
+    }
 
 
 def test_cancel_shipped_order_offers_a_human(store, tracker, run):
@@ -310,7 +320,12 @@ def test_change_before_shipping_hands_over(store, tracker, run, status):
 
     assert "还没发货" in outcome.text and "人工客服" in outcome.text
     assert outcome.paused
-    assert outcome.slots == {"order_id": ORDER, "last_topic": "change_order", "offered_human": False}
+    assert outcome.slots == {
+        "order_id": ORDER,
+        "verified_order_id": ORDER,
+        "last_topic": "change_order",
+        "offered_human": False,
+    }
 
 
 def test_change_after_shipping_offers_a_human(store, tracker, run):
