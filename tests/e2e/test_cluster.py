@@ -199,10 +199,17 @@ def test_twelve_buyers_stay_whole_when_a_replica_dies(cluster: Cluster) -> None:
     for thread in threads:
         thread.start()
     half_way.wait(timeout=600)
-    # Rasa's pika broker publishes a turn's events in a background task once the reply is on its
-    # way: a kill in the same millisecond as the last reply loses that turn from the broker (not
-    # from the tracker; docs/scaling.md). Crash between turns, not inside one.
-    time.sleep(1)
+    # Rasa's pika broker publishes a turn's events in a background task after the tracker is
+    # saved: a kill before that task has run loses the turn from the broker (not from the tracker;
+    # docs/scaling.md). Crash between turns, once the turns so far are in the event log, not
+    # inside one: on a loaded 2-core machine one second after the last reply was not always enough.
+    before_kill = [message(i, turn) for i in range(BUYERS) for turn in range(KILL_AFTER)]
+    logged = broker_fed_texts(cluster, until=len(before_kill), seconds=60)
+    if sorted(logged) != sorted(before_kill):
+        half_way.abort()  # let the buyers' threads go
+        pytest.fail(
+            f"after 60 s the broker had delivered {len(logged)} of the {len(before_kill)} turns before the kill"
+        )
     os.killpg(cluster.pids["rasa-1"], signal.SIGKILL)  # no goodbye: a crashed replica
     time.sleep(1)
     half_way.wait(timeout=60)
@@ -226,20 +233,28 @@ def test_twelve_buyers_stay_whole_when_a_replica_dies(cluster: Cluster) -> None:
     assert any("SFCLUSTER0000" in (e.get("text") or "") for e in asked)
 
 
-def test_the_broker_fed_the_metrics_event_log(cluster: Cluster) -> None:
+def broker_fed_texts(cluster: Cluster, until: int, seconds: float) -> List[str]:
+    """The cluster buyers' own messages in the metrics' event log (fed by Rasa's broker), read
+    until there are `until` of them or `seconds` have passed."""
     engine = create_engine(f"postgresql://xiaoer@127.0.0.1:{cluster.base + 1}/assist")
     query = text(
         "SELECT data FROM assist_events WHERE sender_id LIKE 'cluster_buyer_%' AND type_name = 'user'"
     )
-    deadline = time.monotonic() + 30
-    while True:
-        with engine.connect() as conn:
-            events = [json.loads(data) for (data,) in conn.execute(query)]
-        said = [e["text"] for e in events if not external(e)]
-        if len(said) >= BUYERS * TURNS or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    engine.dispose()
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            with engine.connect() as conn:
+                events = [json.loads(data) for (data,) in conn.execute(query)]
+            said = [e["text"] for e in events if not external(e)]
+            if len(said) >= until or time.monotonic() > deadline:
+                return said
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
+def test_the_broker_fed_the_metrics_event_log(cluster: Cluster) -> None:
+    said = broker_fed_texts(cluster, until=BUYERS * TURNS, seconds=30)
     # Every message once, none lost (the replica's last ones were sent before it died), none twice.
     assert sorted(said) == sorted(message(i, turn) for i in range(BUYERS) for turn in range(TURNS))
 

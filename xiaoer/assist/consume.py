@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import signal
+from typing import Awaitable, Callable
 
 from xiaoer import logmask
 from xiaoer.assist.events import EventLog
@@ -19,6 +20,43 @@ from xiaoer.settings import AssistSettings
 logger = logging.getLogger("xiaoer.assist.consume")
 BATCH = 200
 FLUSH_SECONDS = 0.5
+
+
+async def batches(
+    inbox: asyncio.Queue,
+    stop: asyncio.Event,
+    flush: Callable[[list], Awaitable[None]],
+    size: int = BATCH,
+    seconds: float = FLUSH_SECONDS,
+) -> None:
+    """Hands `flush` what arrives in `inbox`, in batches of up to `size`, each at most `seconds`
+    after its first message arrived; the rest once `stop` is set.
+
+    Waiting for a pause in the stream instead held a steady trickle of events back (every gap
+    shorter than `seconds`) until `size` of them had come.
+    """
+    loop = asyncio.get_running_loop()
+    pending: list = []
+    oldest = 0.0  # when the first pending message arrived
+
+    async def hand_over() -> None:
+        if pending:
+            await flush(list(pending))
+            pending.clear()
+
+    while not stop.is_set():
+        wait = seconds - (loop.time() - oldest) if pending else seconds
+        try:
+            message = await asyncio.wait_for(inbox.get(), max(wait, 0.0))
+        except asyncio.TimeoutError:
+            await hand_over()
+            continue
+        if not pending:
+            oldest = loop.time()
+        pending.append(message)
+        if len(pending) >= size or loop.time() - oldest >= seconds:
+            await hand_over()
+    await hand_over()
 
 
 async def consume(settings: AssistSettings, stop: asyncio.Event) -> None:
@@ -30,35 +68,24 @@ async def consume(settings: AssistSettings, stop: asyncio.Event) -> None:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=BATCH)
         queue = await channel.declare_queue(settings.broker_queue, durable=True)
-        pending: list = []
 
-        async def flush() -> None:
-            if not pending:
-                return
+        async def flush(messages: list) -> None:
             events = []
-            for message in pending:
+            for message in messages:
                 try:
                     events.append(json.loads(message.body))
                 except ValueError:
                     logger.warning("consume: a message that is not JSON was dropped")
             added = await asyncio.to_thread(log.add, events)
-            await pending[-1].ack(multiple=True)
+            await messages[-1].ack(multiple=True)
             logger.debug("consume: %d events, %d new", len(events), added)
-            pending.clear()
 
         inbox: asyncio.Queue = asyncio.Queue()
         tag = await queue.consume(inbox.put)
-        while not stop.is_set():
-            try:
-                message = await asyncio.wait_for(inbox.get(), FLUSH_SECONDS)
-            except asyncio.TimeoutError:
-                await flush()
-                continue
-            pending.append(message)
-            if len(pending) >= BATCH:
-                await flush()
-        await queue.cancel(tag)
-        await flush()
+        try:
+            await batches(inbox, stop, flush)
+        finally:
+            await queue.cancel(tag)
 
 
 def main() -> None:
