@@ -71,11 +71,11 @@ SCHEMA = GraphSchema(
 )
 
 
-def runners(tmp_path: Path, schema: GraphSchema = SCHEMA) -> List[DaskGraphRunner]:
+def runners(tmp_path: Path) -> List[DaskGraphRunner]:
     made = []
     for cls in (DaskGraphRunner, SequentialGraphRunner):
         storage = LocalModelStorage(tmp_path / cls.__name__)
-        made.append(cls.create(schema, storage, ExecutionContext(schema)))
+        made.append(cls.create(SCHEMA, storage, ExecutionContext(SCHEMA)))
     return made
 
 
@@ -132,7 +132,7 @@ def test_a_missing_input_is_the_same_error_as_under_dask(tmp_path) -> None:
             runner.run(targets=["d"])
 
 
-def test_install_swaps_the_runner_models_load_with(monkeypatch) -> None:
+def test_install_swaps_the_runner_models_load_with() -> None:
     import rasa.core.processor
 
     graph_runner.install()
