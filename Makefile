@@ -26,7 +26,7 @@ train: setup ## Train the Rasa model into models/
 # of intents/entities: then `make train`. Records the fingerprint so `make run` keeps the model.
 .PHONY: finetune
 finetune: setup ## Fine-tune models/xiaoer.tar.gz on edited NLU examples / knowledge variants (20% of the epochs)
-	@PYTHONHASHSEED=0 $(BIN)/rasa train --finetune models/xiaoer.tar.gz --epoch-fraction 0.2 --fixed-model-name xiaoer --out models
+	@PYTHONHASHSEED=0 $(BIN)/python -m xiaoer.rasa_ext.train --finetune models/xiaoer.tar.gz --epoch-fraction 0.2 --fixed-model-name xiaoer --out models
 	@$(BIN)/python -c "from xiaoer.run import FINGERPRINT, training_fingerprint; FINGERPRINT.write_text(training_fingerprint())"
 
 knowledge: setup ## Build data/nlu/faq from knowledge/

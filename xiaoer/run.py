@@ -115,8 +115,9 @@ def train() -> None:
     fingerprint = training_fingerprint()
     subprocess.run(
         [
-            str(Path(sys.executable).parent / "rasa"),
-            "train",
+            sys.executable,
+            "-m",
+            "xiaoer.rasa_ext.train",
             "--fixed-model-name",
             "xiaoer",
             "--out",

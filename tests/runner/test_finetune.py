@@ -19,7 +19,7 @@ from xiaoer.trainer.mining import recheck
 from xiaoer.trainer.misses import Miss
 from xiaoer.trainer.references import knowledge_references, nlu_references
 
-RASA = ROOT / ".venv" / "bin" / "rasa"
+PYTHON = ROOT / ".venv" / "bin" / "python"
 ENV = {**os.environ, "PYTHONHASHSEED": "0", "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
 # Cantonese wordings of everyday requests, which the training data (Mandarin) hardly has: the
 # trained model misses some of them. The test teaches exactly the ones it misses.
@@ -76,8 +76,8 @@ def test_finetuning_on_taught_messages_is_accepted_and_shrinks_their_cluster(tmp
     references = nlu_references(project / "data" / "nlu") + knowledge_references(ROOT / "knowledge")
     assert {t for t in before} <= {r.text for r in references}
 
-    # The arguments of `make finetune`, on the edited copy.
-    args = ["train", "--finetune", str(MODEL), "--epoch-fraction", "0.2", "--fixed-model-name", "tuned"]
+    # The command and arguments of `make finetune`, on the edited copy.
+    args = ["--finetune", str(MODEL), "--epoch-fraction", "0.2", "--fixed-model-name", "tuned"]
     paths = [
         "--data",
         str(project / "data"),
@@ -87,7 +87,7 @@ def test_finetuning_on_taught_messages_is_accepted_and_shrinks_their_cluster(tmp
         "config.yml",
     ]
     result = subprocess.run(
-        [str(RASA), *args, *paths, "--out", str(tmp_path)],
+        [str(PYTHON), "-m", "xiaoer.rasa_ext.train", *args, *paths, "--out", str(tmp_path)],
         cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1200,
     )  # fmt: skip
     tuned = tmp_path / "tuned.tar.gz"
