@@ -4,7 +4,7 @@ Keras compiles a model's training step into a `tf.function` on the first batch. 
 their layers' weights and Adam's slots lazily, inside that first step, and a `tf.function` whose
 first trace creates variables is traced a second time without them: TensorFlow's rule for variables
 created in a function. Tracing DIET's step (the transformer, the CRF's loops and their gradients)
-took 14.5 s and the second trace another 11.5 s, about a tenth of `make train` (docs/nlu-tuning.md).
+took 14.5 s and the second trace another 11.5 s, of a 3-minute `make train` (docs/nlu-tuning.md).
 
 Here the weights exist before `fit`: the model's loss runs eagerly on the first batch, which builds
 every layer it reaches, and the optimizer builds its slots. Nothing is trained by that call (no
@@ -69,8 +69,3 @@ def install() -> None:
     """DIET's and TED's weights built before their first trace when they train, from now on."""
     RasaModel.fit = _fit
     RasaModel.load = _load
-
-
-def uninstall() -> None:
-    RasaModel.fit = _KERAS_FIT
-    RasaModel.load = classmethod(_RASA_LOAD)
