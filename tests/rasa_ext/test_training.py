@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 import rasa.__main__
+from keras.engine import data_adapter
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -25,6 +28,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from xiaoer.rasa_ext import speedups, train, training
 
 KERAS_FIT = RasaModel.fit
+KERAS_SEQUENCE_DATASET = data_adapter.KerasSequenceAdapter.get_dataset
 # Two intents and an entity, so DIET trains its transformer, intent loss and CRF, as ours does.
 EXAMPLES = [
     ("where is order 1001", "ask_logistics", "1001"),
@@ -101,6 +105,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RasaModel, "fit", training._fit)
         patch.setattr(RasaModel, "load", training._load)
+        patch.setattr(data_adapter.KerasSequenceAdapter, "get_dataset", training._dataset_without_autotune)
         built = diet(tmp_path, "built")
         built.train(featurized(tmp_path))
         loaded = DIETClassifier.load(
@@ -135,6 +140,35 @@ def test_a_model_loads_as_rasa_loads_it_and_predicts_as_trained(trained: Trained
     assert trained.loaded.model.train_function.experimental_get_tracing_count() == 2
     assert predictions(tmp_path, trained.loaded) == predictions(tmp_path, trained.built)
     assert predictions(tmp_path, trained.built) == predictions(tmp_path, trained.keras)
+
+
+class Batches(keras.utils.Sequence):
+    """Three batches of (features, no labels), as Rasa's data generators hand them to Keras."""
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, index: int) -> tuple:
+        return np.full((2, 4), index, dtype=np.float32), None
+
+
+def batches_keras_iterates(sequence: keras.utils.Sequence, model: keras.Model) -> tuple:
+    handler = data_adapter.get_data_handler(x=sequence, model=model, epochs=1)
+    dataset = handler._dataset
+    return dataset.options().autotune.enabled, [tf.nest.flatten(batch)[0].numpy().tolist() for batch in dataset]
+
+
+def test_keras_iterates_sequences_as_before_without_the_autotuning_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = keras.Sequential([keras.layers.Dense(1)])
+    autotuned, theirs = batches_keras_iterates(Batches(), model)
+    monkeypatch.setattr(data_adapter.KerasSequenceAdapter, "get_dataset", training._dataset_without_autotune)
+    not_autotuned, ours = batches_keras_iterates(Batches(), model)
+
+    # Unset is tf.data's default, on; its autotuning thread starts only for datasets with it on.
+    assert (autotuned, not_autotuned) == (None, False)
+    assert ours == theirs == [[[float(i)] * 4] * 2 for i in range(3)]
 
 
 class FakeModel:
@@ -175,12 +209,19 @@ def test_the_entry_point_runs_rasa_train_with_both_speedups(monkeypatch: pytest.
     # Set through monkeypatch, so that they are put back after the test.
     monkeypatch.setattr(RasaModel, "fit", KERAS_FIT)
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
+    monkeypatch.setattr(data_adapter.KerasSequenceAdapter, "get_dataset", KERAS_SEQUENCE_DATASET)
     monkeypatch.setattr(Features, "_combine_sparse_features", speedups._ORIGINAL_COMBINE_SPARSE)
     monkeypatch.setattr(
         rasa.__main__,
         "main",
         lambda: seen.append(
-            (list(sys.argv), RasaModel.fit, RasaModel.__dict__["load"], Features._combine_sparse_features)
+            (
+                list(sys.argv),
+                RasaModel.fit,
+                RasaModel.__dict__["load"],
+                data_adapter.KerasSequenceAdapter.get_dataset,
+                Features._combine_sparse_features,
+            )
         ),
     )
     monkeypatch.setattr(sys, "argv", ["python"])
@@ -188,4 +229,5 @@ def test_the_entry_point_runs_rasa_train_with_both_speedups(monkeypatch: pytest.
     train.main(["--fixed-model-name", "xiaoer", "--out", "models"])
 
     command = ["rasa", "train", "--fixed-model-name", "xiaoer", "--out", "models"]
-    assert seen == [(command, training._fit, training._load, speedups._combine_sparse_features)]
+    patched = (training._fit, training._load, training._dataset_without_autotune)
+    assert seen == [(command, *patched, speedups._combine_sparse_features)]

@@ -12,6 +12,13 @@ gradient is applied) and the initial values are drawn as before: the weights com
 for bit (tests/rasa_ext/test_training.py). Loading a model is left as it is: Rasa fits a single
 example to build the weights it then restores, and one example does not reach every layer of TED's
 (its conditions on which features a batch has), so the optimizer would not know them all.
+
+Keras iterates Rasa's batch generators through `tf.data`, whose autotuning starts a thread per
+iterator. TensorFlow 2.12 can miss that thread's cancellation when the iterator is dropped: the
+thread's wake-up checks the cancellation before it is recorded, goes back to sleep for its whole
+optimisation period, and the main thread waits for it, up to 60 s after the last epoch (caught with
+gdb in one training of three; docs/nlu-tuning.md). The prefetch of one batch Keras sets up has
+nothing to tune, so these datasets are iterated without autotuning: the same batches, no thread.
 """
 
 from __future__ import annotations
@@ -19,10 +26,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import tensorflow as tf
+from keras.engine import data_adapter
 from rasa.utils.tensorflow.models import RasaModel
 
 _KERAS_FIT = RasaModel.fit
 _RASA_LOAD = RasaModel.load.__func__
+_KERAS_SEQUENCE_DATASET = data_adapter.KerasSequenceAdapter.get_dataset
 # Set while RasaModel.load runs in this thread.
 _loading = threading.local()
 
@@ -65,7 +75,15 @@ def _load(cls: type, *args: Any, **kwargs: Any) -> RasaModel:
         _loading.model = False
 
 
+def _dataset_without_autotune(self: data_adapter.KerasSequenceAdapter) -> tf.data.Dataset:
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return _KERAS_SEQUENCE_DATASET(self).with_options(options)
+
+
 def install() -> None:
-    """DIET's and TED's weights built before their first trace when they train, from now on."""
+    """From now on: DIET's and TED's weights built before their first trace when they train, and
+    Keras Sequences iterated without tf.data's autotuning thread."""
     RasaModel.fit = _fit
     RasaModel.load = _load
+    data_adapter.KerasSequenceAdapter.get_dataset = _dataset_without_autotune
