@@ -11,8 +11,8 @@ from typing import Dict, List
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 import rasa.__main__
+import tensorflow as tf
 from keras.engine import data_adapter
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -155,7 +155,9 @@ class Batches(keras.utils.Sequence):
 def batches_keras_iterates(sequence: keras.utils.Sequence, model: keras.Model) -> tuple:
     handler = data_adapter.get_data_handler(x=sequence, model=model, epochs=1)
     dataset = handler._dataset
-    return dataset.options().autotune.enabled, [tf.nest.flatten(batch)[0].numpy().tolist() for batch in dataset]
+    return dataset.options().autotune.enabled, [
+        tf.nest.flatten(batch)[0].numpy().tolist() for batch in dataset
+    ]
 
 
 def test_keras_iterates_sequences_as_before_without_the_autotuning_thread(
