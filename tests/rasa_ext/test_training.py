@@ -28,6 +28,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from xiaoer.rasa_ext import speedups, train, training
 
 KERAS_FIT = RasaModel.fit
+RASA_TRAIN_STEP = RasaModel.train_step
 KERAS_SEQUENCE_DATASET = data_adapter.KerasSequenceAdapter.get_dataset
 # Two intents and an entity, so DIET trains its transformer, intent loss and CRF, as ours does.
 EXAMPLES = [
@@ -105,6 +106,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RasaModel, "fit", training._fit)
         patch.setattr(RasaModel, "load", training._load)
+        patch.setattr(RasaModel, "train_step", training._train_step)
         patch.setattr(data_adapter.KerasSequenceAdapter, "get_dataset", training._dataset_without_autotune)
         built = diet(tmp_path, "built")
         built.train(featurized(tmp_path))
@@ -206,11 +208,23 @@ def test_a_batch_short_of_some_layers_fails_saying_so(monkeypatch: pytest.Monkey
     assert model.calls == [("batch_loss", False), ("optimizer.build", [])]
 
 
+def test_a_step_that_needs_autograph_fails_saying_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def keras_fit(model: FakeModel, x: object, *args: object, **kwargs: object) -> None:
+        # What a Python `if` on a tensor raises in a trace without AutoGraph.
+        with tf.Graph().as_default():
+            bool(tf.constant(True) & tf.constant(False))
+
+    monkeypatch.setattr(training, "_KERAS_FIT", keras_fit)
+    with pytest.raises(RuntimeError, match="branches on a tensor in Python.*plain `rasa train`"):
+        training._fit(FakeModel([]), [(("features",), None)])
+
+
 def test_the_entry_point_runs_rasa_train_with_both_speedups(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
     # Set through monkeypatch, so that they are put back after the test.
     monkeypatch.setattr(RasaModel, "fit", KERAS_FIT)
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
+    monkeypatch.setattr(RasaModel, "train_step", RASA_TRAIN_STEP)
     monkeypatch.setattr(data_adapter.KerasSequenceAdapter, "get_dataset", KERAS_SEQUENCE_DATASET)
     monkeypatch.setattr(Features, "_combine_sparse_features", speedups._ORIGINAL_COMBINE_SPARSE)
     monkeypatch.setattr(
@@ -221,6 +235,7 @@ def test_the_entry_point_runs_rasa_train_with_both_speedups(monkeypatch: pytest.
                 list(sys.argv),
                 RasaModel.fit,
                 RasaModel.__dict__["load"],
+                RasaModel.train_step,
                 data_adapter.KerasSequenceAdapter.get_dataset,
                 Features._combine_sparse_features,
             )
@@ -231,5 +246,5 @@ def test_the_entry_point_runs_rasa_train_with_both_speedups(monkeypatch: pytest.
     train.main(["--fixed-model-name", "xiaoer", "--out", "models"])
 
     command = ["rasa", "train", "--fixed-model-name", "xiaoer", "--out", "models"]
-    patched = (training._fit, training._load, training._dataset_without_autotune)
+    patched = (training._fit, training._load, training._train_step, training._dataset_without_autotune)
     assert seen == [(command, *patched, speedups._combine_sparse_features)]

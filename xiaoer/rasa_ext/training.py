@@ -19,6 +19,12 @@ thread's wake-up checks the cancellation before it is recorded, goes back to sle
 optimisation period, and the main thread waits for it, up to 60 s after the last epoch (caught with
 gdb in one training of three; docs/nlu-tuning.md). The prefetch of one batch Keras sets up has
 nothing to tune, so these datasets are iterated without autotuning: the same batches, no thread.
+
+The training step is traced without AutoGraph. AutoGraph rewrites Python control flow on tensors
+into TensorFlow's, and Rasa's training step has none (its conditions and loops are `tf.cond` and
+`tf.scan` already): converting the code of every layer only cost time, 6-10 s of DIET's first epoch,
+for the same graph and the same weights. Were a step ever to branch on a tensor in Python, its trace
+would fail, and training stops with an error that says so.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from rasa.utils.tensorflow.models import RasaModel
 _KERAS_FIT = RasaModel.fit
 _RASA_LOAD = RasaModel.load.__func__
 _KERAS_SEQUENCE_DATASET = data_adapter.KerasSequenceAdapter.get_dataset
+_RASA_TRAIN_STEP = RasaModel.train_step
+_train_step = tf.autograph.experimental.do_not_convert(_RASA_TRAIN_STEP)
 # Set while RasaModel.load runs in this thread.
 _loading = threading.local()
 
@@ -51,18 +59,24 @@ def _fit(self: RasaModel, x: Any = None, *args: Any, **kwargs: Any) -> Any:
     # Rasa's data generators are Keras Sequences of (features, None). A finetuned model already has
     # its weights, and a loading one fits a single example, which does not reach every layer of
     # TED's: both are fitted as Rasa fits them.
-    if getattr(_loading, "model", False) or self.trainable_variables or x is None or len(x) == 0:
-        return _KERAS_FIT(self, x, *args, **kwargs)
-    build_weights(self, x[0][0])
+    built = not (getattr(_loading, "model", False) or self.trainable_variables or x is None or len(x) == 0)
+    if built:
+        build_weights(self, x[0][0])
     try:
         return _KERAS_FIT(self, x, *args, **kwargs)
     except KeyError as e:
-        if "optimizer cannot recognize variable" not in str(e):
+        if not built or "optimizer cannot recognize variable" not in str(e):
             raise
         raise RuntimeError(
             f"{type(self).__name__}'s first training batch did not reach all of its layers, so their "
             "weights were not built before the first trace (xiaoer.rasa_ext.training). Train with "
             "plain `rasa train`, which builds them inside the trace."
+        ) from e
+    except tf.errors.OperatorNotAllowedInGraphError as e:
+        raise RuntimeError(
+            f"{type(self).__name__}'s training step branches on a tensor in Python, which needs "
+            "AutoGraph, and xiaoer.rasa_ext.training traces the step without it. Train with plain "
+            "`rasa train`."
         ) from e
 
 
@@ -82,8 +96,10 @@ def _dataset_without_autotune(self: data_adapter.KerasSequenceAdapter) -> tf.dat
 
 
 def install() -> None:
-    """From now on: DIET's and TED's weights built before their first trace when they train, and
-    Keras Sequences iterated without tf.data's autotuning thread."""
+    """From now on: DIET's and TED's weights built before their first trace when they train, their
+    training step traced without AutoGraph, and Keras Sequences iterated without tf.data's
+    autotuning thread."""
     RasaModel.fit = _fit
     RasaModel.load = _load
+    RasaModel.train_step = _train_step
     data_adapter.KerasSequenceAdapter.get_dataset = _dataset_without_autotune
