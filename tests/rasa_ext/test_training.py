@@ -219,7 +219,7 @@ def test_a_step_that_needs_autograph_fails_saying_so(monkeypatch: pytest.MonkeyP
         training._fit(FakeModel([]), [(("features",), None)])
 
 
-def test_the_entry_point_runs_rasa_train_with_both_speedups(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_entry_point_runs_rasa_train_with_every_training_patch(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
     # Set through monkeypatch, so that they are put back after the test.
     monkeypatch.setattr(RasaModel, "fit", KERAS_FIT)
