@@ -22,9 +22,9 @@ nothing to tune, so these datasets are iterated without autotuning: the same bat
 
 The training step is traced without AutoGraph. AutoGraph rewrites Python control flow on tensors
 into TensorFlow's, and Rasa's training step has none (its conditions and loops are `tf.cond` and
-`tf.scan` already): converting the code of every layer only cost time (about 4 s on the tests' small
-DIET), for the same graph and the same weights. Were a step ever to branch on a tensor in Python, its trace
-would fail, and training stops with an error that says so.
+`tf.scan` already): converting the code of every layer only cost time (about 4 s on the tests'
+small DIET), for the same graph and the same weights. Were a step ever to branch on a tensor in
+Python, its trace would fail, and training stops with an error that says so.
 """
 
 from __future__ import annotations
