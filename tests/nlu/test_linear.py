@@ -175,15 +175,29 @@ def test_long_digit_runs_become_one_mark_and_short_numbers_stay() -> None:
     assert normalized_text(Message(data={"text": "电话13800138000"})) == "电话#"
 
 
-def test_probabilities_are_sklearns_with_the_weights_laid_out_for_one_row_at_a_time() -> None:
+def test_probabilities_are_sklearns_to_the_last_bit_with_the_weights_laid_out_for_one_row() -> None:
     texts = [t for examples in TRAINING.values() for t in examples]
     labels = [i for i, examples in TRAINING.items() for _ in examples]
     state = fit(texts, labels, LinearIntentClassifier.get_default_config())
-    asked = ["快递到哪了", "空调坏了"]
+    asked = ["快递到哪了", "空调坏了", "", "完全没见过的字词龘靐"]
     expected = state["model"].predict_proba(state["vectorizer"].transform(asked))
 
     got = probabilities(state, asked)
 
     assert state["model"].coef_.flags["F_CONTIGUOUS"]  # no copy of the weights per message
     for row, probs in zip(expected, got, strict=True):
-        assert probs == pytest.approx(dict(zip(state["model"].classes_, row, strict=True)), abs=1e-12)
+        assert probs == dict(zip(state["model"].classes_, map(float, row), strict=True))
+
+
+def test_a_two_intent_model_gets_sklearns_own_one_vs_rest_probabilities() -> None:
+    chosen = {i: TRAINING[i] for i in ("query_logistics", "out_of_scope")}
+    texts = [t for examples in chosen.values() for t in examples]
+    labels = [i for i, examples in chosen.items() for _ in examples]
+    state = fit(texts, labels, LinearIntentClassifier.get_default_config())
+    asked = ["快递到哪了", "唱首歌"]
+    expected = state["model"].predict_proba(state["vectorizer"].transform(asked))
+
+    got = probabilities(state, asked)
+
+    assert [list(p.values()) for p in got] == expected.tolist()
+    assert got[0]["query_logistics"] > 0.5 > got[1]["query_logistics"]

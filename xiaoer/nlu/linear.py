@@ -48,7 +48,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from xiaoer.nlu import tfidf
+from xiaoer import tfidf
 from xiaoer.nlu.stored import StoredComponent
 from xiaoer.settings import NluSettings
 from xiaoer.text import normalize_text
@@ -102,8 +102,22 @@ def probabilities(state: Dict[str, Any], texts: List[str]) -> List[Dict[str, flo
         # for that on every call: 13 ms a message for the entry selector's 173 × 21k weights,
         # 0.05 ms once the weights are stored column-major (the same numbers).
         model.coef_ = np.asfortranarray(model.coef_)
-    rows = model.predict_proba(tfidf.transform(vectorizer, texts))
+    rows = _predict_proba(model, tfidf.transform(vectorizer, texts))
     return [dict(zip(model.classes_, map(float, row), strict=True)) for row in np.atleast_2d(rows)]
+
+
+def _predict_proba(model: Any, features: Any) -> np.ndarray:
+    """`predict_proba` of a multinomial logistic regression without re-validating the features our
+    own vectorizer just made: scikit-learn's steps (the product, the intercept, the softmax) alone.
+    Any other model goes through `predict_proba`."""
+    from sklearn.utils.extmath import softmax
+
+    multinomial = model.multi_class == "multinomial" or (
+        model.multi_class == "auto" and model.classes_.size > 2 and model.solver != "liblinear"
+    )
+    if not multinomial:
+        return model.predict_proba(features)
+    return softmax(features @ model.coef_.T + model.intercept_, copy=False)
 
 
 def blend(

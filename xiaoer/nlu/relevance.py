@@ -41,7 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from xiaoer.nlu import tfidf
+from xiaoer import tfidf
 from xiaoer.nlu.routing import CONVERSATIONAL
 from xiaoer.nlu.stored import StoredComponent
 from xiaoer.text import has_content, is_markup, normalize_text

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from xiaoer.nlu import tfidf
+from xiaoer import tfidf
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def training_texts() -> list:
