@@ -2,13 +2,13 @@
 bit for bit, in a fraction of the time (issue 12).
 
 For one short message the checks were most of the work. `CountVectorizer.transform` re-checks the
-vocabulary and builds its matrix twice (the counts, then the dtype). TfidfTransformer.transform
-checks that the idf is fitted by reading the `idf_` property, which sums the whole n-gram × n-gram
-diagonal idf matrix, re-validates the counts it was just given, multiplies them by that diagonal
-with a sparse product whose work arrays are as long as the vocabulary, and normalises through
-`normalize`, which validates again. Here the same steps run without them: the vectorizer's own
-analyzer and vocabulary, sublinear tf, each count times its n-gram's idf, and the row norm with
-scikit-learn's own routine.
+vocabulary, and its integer counts were copied to float64 in a second matrix.
+TfidfTransformer.transform checks that the idf is fitted by reading the `idf_` property, which sums
+the whole n-gram × n-gram diagonal idf matrix, re-validates the counts it was just given, multiplies
+them by that diagonal with a sparse product whose work arrays are as long as the vocabulary, and
+normalises through `normalize`, which validates again. Here the same steps run without them: the
+vectorizer's own analyzer and vocabulary, sublinear tf, each count times its n-gram's idf, and the
+row norm with scikit-learn's own routine.
 
 TF-IDF rows come out in the order scipy's product leaves them (each row's n-grams reversed), so a
 later product with a model's weights adds them up in the same order: the same probabilities to
