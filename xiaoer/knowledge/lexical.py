@@ -33,13 +33,13 @@ class LexicalMatcher:
         self._keys = list(dict.fromkeys(key for _, key in questions))
         # Each entry's questions side by side, entries in the order they first appear.
         position = {key: i for i, key in enumerate(self._keys)}
-        order = sorted(range(len(questions)), key=lambda i: position[questions[i][1]])
+        entry = np.array([position[key] for _, key in questions])
         self._vectorizer = TfidfVectorizer(
             analyzer="char", ngram_range=ngram_range, sublinear_tf=True, preprocessor=letters_key
         )
-        self._matrix = self._vectorizer.fit_transform([text for text, _ in questions])[order]
-        sizes = np.bincount([position[questions[i][1]] for i in order], minlength=len(self._keys))
-        self._starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        matrix = self._vectorizer.fit_transform([text for text, _ in questions])
+        self._matrix = matrix[np.argsort(entry, kind="stable")]
+        self._starts = np.concatenate(([0], np.cumsum(np.bincount(entry))[:-1]))
 
     @property
     def keys(self) -> List[str]:

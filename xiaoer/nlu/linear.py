@@ -47,6 +47,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.utils.extmath import softmax
 
 from xiaoer import tfidf
 from xiaoer.nlu.stored import StoredComponent
@@ -110,8 +111,6 @@ def _predict_proba(model: Any, features: Any) -> np.ndarray:
     """`predict_proba` of a multinomial logistic regression without re-validating the features our
     own vectorizer just made: scikit-learn's steps (the product, the intercept, the softmax) alone.
     Any other model goes through `predict_proba`."""
-    from sklearn.utils.extmath import softmax
-
     multinomial = model.multi_class == "multinomial" or (
         model.multi_class == "auto" and model.classes_.size > 2 and model.solver != "liblinear"
     )
