@@ -95,3 +95,49 @@ def test_intents_in_view() -> None:
     unranked = Message(data={"text": "x", "intent": {"name": "a", "confidence": 0.9}})
     assert intents_in_view(unranked, 3) == ["a"]
     assert intents_in_view(Message(data={"text": "x"}), 3) == []
+
+
+def test_the_intent_model_starts_the_entry_fit_and_the_selector_takes_it(tmp_path: Path) -> None:
+    """Rasa trains the intent model, then the selector: the selector's fit starts with the first and
+    comes out as the selector's own fit would."""
+    from rasa.engine.graph import SchemaNode
+
+    from xiaoer.nlu import linear
+    from xiaoer.nlu.linear import LinearIntentClassifier
+
+    examples = [
+        Message(data={"text": t, "intent": k.split("/")[0], "intent_response_key": k})
+        for k, texts in ENTRIES.items()
+        for t in texts
+    ] + [Message(data={"text": t, "intent": "greet"}) for t in ("你好", "在吗", "哈喽")]
+    config = {"C": 5}
+    graph = GraphSchema({"train_selector": SchemaNode({}, LinearResponseSelector, "create", "train", config)})
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(graph, "test")
+
+    LinearIntentClassifier.create({}, storage, Resource("intents"), context).train(TrainingData(examples))
+    assert len(linear._AHEAD) == 1
+    ahead = next(iter(linear._AHEAD.values()))
+    selector = LinearResponseSelector.create(config, storage, Resource("entries"), context)
+    selector.train(TrainingData(examples))
+    assert not linear._AHEAD
+    assert selector.state is ahead.result()
+
+    alone = LinearResponseSelector.create(
+        config, storage, Resource("alone"), ExecutionContext(GraphSchema({}), "t")
+    )
+    alone.train(TrainingData(examples))
+    assert (alone.state["model"].coef_ == selector.state["model"].coef_).all()
+    assert (alone.state["model"].intercept_ == selector.state["model"].intercept_).all()
+    assert alone.state["vectorizer"].vocabulary_ == selector.state["vectorizer"].vocabulary_
+
+
+def test_without_a_selector_in_the_graph_nothing_is_started(tmp_path: Path) -> None:
+    from xiaoer.nlu import linear
+    from xiaoer.nlu.linear import LinearIntentClassifier
+
+    examples = [Message(data={"text": t, "intent": i}) for i, t in (("greet", "你好"), ("bye", "再见"))]
+    context = ExecutionContext(GraphSchema({}), "test")
+    storage = LocalModelStorage(tmp_path)
+    LinearIntentClassifier.create({}, storage, Resource("intents"), context).train(TrainingData(examples))
+    assert not linear._AHEAD

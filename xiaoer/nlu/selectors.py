@@ -16,8 +16,9 @@ ResponseSelector's.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
+from rasa.engine.graph import GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.classifier import IntentClassifier
@@ -39,7 +40,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from xiaoer.nlu.linear import RANKING_LENGTH, fit, normalized_text, probabilities, within
+from xiaoer.nlu.linear import RANKING_LENGTH, fit, fit_ahead, normalized_text, probabilities, within
 from xiaoer.nlu.stored import StoredComponent
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,29 @@ def selection(entries: Dict[str, float]) -> Dict[str, Any]:
     }
 
 
+def entry_examples(training_data: TrainingData) -> Tuple[List[str], List[str]]:
+    """The entry selector's texts and labels: each variant's normalised text and its entry."""
+    texts, labels = [], []
+    for example in training_data.intent_examples:
+        text, key = normalized_text(example), example.get(INTENT_RESPONSE_KEY)
+        if text and key:
+            texts.append(text)
+            labels.append(str(key))
+    return texts, labels
+
+
+def start_entry_fits(graph: GraphSchema | None, training_data: TrainingData) -> None:
+    """Start the fit of every entry selector the training graph trains (`fit_ahead`)."""
+    if graph is None:
+        return
+    texts, labels = entry_examples(training_data)
+    if len(set(labels)) < 2:
+        return
+    for node in graph.nodes.values():
+        if node.uses is LinearResponseSelector and node.fn == "train":
+            fit_ahead(texts, labels, {**LinearResponseSelector.get_default_config(), **node.config})
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearResponseSelector(StoredComponent, IntentClassifier):
     """Place after the intent classifiers and before the FAQ ranker."""
@@ -85,12 +109,7 @@ class LinearResponseSelector(StoredComponent, IntentClassifier):
         return {"C": 10.0, "min_ngram": 1, "max_ngram": 3, "tol": 1e-2, GATE_TOP: 3}
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
-        for example in training_data.intent_examples:
-            text, key = normalized_text(example), example.get(INTENT_RESPONSE_KEY)
-            if text and key:
-                texts.append(text)
-                labels.append(str(key))
+        texts, labels = entry_examples(training_data)
         if len(set(labels)) < 2:
             logger.warning("entry selector: fewer than two knowledge entries to learn; it will not act")
             return self.save(None)

@@ -6,7 +6,7 @@ tokenizer and four featurizers). A message's fingerprint is the hash of two hash
 (text, intent, entities and every token, each token hashed through JSON) and one of its features.
 Rasa keeps the result until the message changes, and a featurizer adding features is a change: so
 the data, tokens and all, was hashed again after every featurizer although only the features had
-changed. That was about 6 s of a `rasa train` (docs/nlu-tuning.md).
+changed. That was 6–8 s of a `rasa train` (docs/nlu-tuning.md, third round).
 
 Here the data's hash is kept beside Rasa's own, and dropped when the data changes the way Rasa's
 own cache knows of (`Message.set`, `add_diagnostic_data`), or when the dict is replaced or gains or
