@@ -23,11 +23,13 @@ def main() -> None:
         sys.exit(f"xiaoer.rasa_ext.serve: no model at {settings.model}: run `make train`")
 
     import rasa.api
+    import threadpoolctl
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
     from xiaoer.rasa_ext import (
         action_payload,
+        diet_inference,
         endpoint_sessions,
         graph_runner,
         prediction_cache,
@@ -39,6 +41,11 @@ def main() -> None:
     speedups.install(debug_logs=LOG_LEVEL <= logging.DEBUG)
     endpoint_sessions.install()
     action_payload.install()
+    diet_inference.install()
+    # NumPy's OpenBLAS splits even DIET's 12 x 128 products over every core and spin-waits on the
+    # other: twice the CPU for the same wall time (measured, docs/scaling.md). Requests run side by
+    # side, not one product.
+    threadpoolctl.threadpool_limits(1, user_api="blas")
     # Before the model loads: its graph nodes keep the policy methods they find, and the processor
     # builds its graph runner from the class it finds.
     prediction_cache.install()
