@@ -36,7 +36,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext
+from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -192,6 +192,9 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"linear intent weight must be within 0..1, got {weight}")
         self.weight = weight
+        # The training graph, known only when Rasa creates the component to train (not when it
+        # loads one, as for finetuning): it tells whether an entry selector trains next.
+        self._graph: GraphSchema | None = None
 
     # --- training ----------------------------------------------------------------------
 
@@ -203,7 +206,7 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LinearIntentClassifier:
-        component = cls(config, model_storage, resource)
+        component = super().create(config, model_storage, resource, execution_context)
         component._graph = execution_context.graph_schema
         return component
 
@@ -212,7 +215,7 @@ class LinearIntentClassifier(StoredComponent, IntentClassifier):
         # starts now, beside ours (xiaoer.nlu.selectors).
         from xiaoer.nlu.selectors import start_entry_fits
 
-        start_entry_fits(getattr(self, "_graph", None), training_data)
+        start_entry_fits(self._graph, training_data)
         texts, labels = [], []
         for example in training_data.intent_examples:
             text, intent = normalized_text(example), str(example.get(INTENT) or "").split("/")[0]
