@@ -9,7 +9,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 from rasa_sdk import Tracker
 
 from actions.handoff import FALLBACKS_BEFORE_HANDOFF, consecutive_fallbacks
@@ -76,3 +76,38 @@ def test_install_replaces_the_method(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_action_call_format", action_payload._ORIGINAL)
     action_payload.install()
     assert RemoteAction._action_call_format is action_payload._action_call_format
+
+
+def shipped_action_endpoints(tmp_path: Path) -> dict:
+    from xiaoer.cluster.__main__ import ENDPOINTS
+
+    cluster = tmp_path / "cluster-endpoints.yml"
+    cluster.write_text(ENDPOINTS.format(action_front=5056, redis_port=6380, amqp_port=5673), encoding="utf-8")
+    return {
+        name: read_endpoint_config(str(path), "action_endpoint")
+        for name, path in (("endpoints.yml", ROOT / "endpoints.yml"), ("make run-cluster", cluster))
+    }
+
+
+def test_no_shipped_configuration_sends_the_domain_to_our_actions(domain, tmp_path):
+    """The domain is 32 kB of JSON in the trained model; no action of ours reads it (the action
+    tests run every action with an empty one, as the server now receives)."""
+    tracker = conversation(2)
+    for name, endpoint in shipped_action_endpoints(tmp_path).items():
+        assert endpoint is not None, name
+        for action_name in domain.user_actions:
+            call = action_payload._action_call_format(RemoteAction(action_name, endpoint), tracker, domain)
+            assert "domain" not in call, (name, action_name)
+            assert call["tracker"]["slots"]["order_id"] == "269800000001"
+
+
+def test_an_action_marked_send_domain_still_gets_it():
+    marked = Domain.from_dict({"actions": [{"action_needs_domain": {"send_domain": True}}, "action_plain"]})
+    endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint")
+    tracker = DialogueStateTracker.from_events("buyer_payload", [ActionExecuted("action_listen")])
+    calls = {
+        name: action_payload._action_call_format(RemoteAction(name, endpoint), tracker, marked)
+        for name in ("action_needs_domain", "action_plain")
+    }
+    assert calls["action_needs_domain"]["domain"] == marked.as_dict()
+    assert "domain" not in calls["action_plain"]
