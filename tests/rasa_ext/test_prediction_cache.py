@@ -12,7 +12,17 @@ from rasa.core.agent import Agent
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from xiaoer.rasa_ext import prediction_cache
@@ -74,15 +84,21 @@ def test_remembered_past_states_equal_rasas_own_as_the_conversation_grows() -> N
     assert len(remembered[0]) == len(expected[0]) + 1
 
 
-def test_states_are_rebuilt_for_another_domain_object(monkeypatch) -> None:
+def counting_replays(monkeypatch) -> list:
+    """The domain of every replay made from the start of a session."""
     built = []
+    original = prediction_cache.StatesReplay.__init__
 
-    def counting(tracker, domain, *args):
+    def counting(self, tracker, domain, *args):
         built.append(domain)
-        return original(tracker, domain, *args)
+        original(self, tracker, domain, *args)
 
-    original = prediction_cache.both_past_states
-    monkeypatch.setattr(prediction_cache, "both_past_states", counting)
+    monkeypatch.setattr(prediction_cache.StatesReplay, "__init__", counting)
+    return built
+
+
+def test_states_are_rebuilt_for_another_domain_object(monkeypatch) -> None:
+    built = counting_replays(monkeypatch)
     prediction_cache.install()
     tracker = conversation()
     reloaded = Domain.load(str(ROOT / "domain.yml"))  # what a new model brings: an equal domain
@@ -139,6 +155,79 @@ def test_one_replay_gives_both_variants_as_rasa_does(rule_only_data, omit_unset_
             )
     rule, ml = prediction_cache.both_past_states(with_rule_turns(), DOMAIN, omit_unset_slots, rule_only_data)
     assert len(ml) < len(rule)  # the hidden rule turns were left out of one variant only
+
+
+def rewinding() -> list:
+    """Every event that makes Rasa drop or undo earlier ones, between ordinary turns."""
+    turn = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("query_logistics", ("order_id",)),
+        ActionExecuted("action_logistics"),
+        SlotSet("order_id", "JD2"),
+        BotUttered("在路上"),
+    ]
+    return [
+        *list(with_rule_turns().events),
+        ActionExecuted("action_fallback"),
+        *turn,
+        UserUtteranceReverted(),
+        *turn,
+        ActionReverted(),
+        ActionExecuted("utter_greet", hide_rule_turn=True),
+        *turn,
+        ActionExecuted(ACTION_SESSION_START_NAME),
+        SessionStarted(),
+        SlotSet("order_id", "JD2"),
+        *turn,
+        Restarted(),
+        *turn,
+        ActiveLoop("some_form"),
+        ActionExecuted("some_form"),
+        ActiveLoop(None),
+        *turn,
+    ]
+
+
+@pytest.mark.parametrize(
+    "events", [lambda: list(conversation().events), lambda: list(with_rule_turns().events), rewinding]
+)
+def test_a_replay_carried_on_event_by_event_equals_rasas_own(events, monkeypatch) -> None:
+    """The tracker grows as in a conversation, every policy's variant asked after each event."""
+    built = counting_replays(monkeypatch)
+    variants = [
+        {},
+        {"omit_unset_slots": True},
+        {"ignore_rule_only_turns": True, "rule_only_data": {"slots": ["offered_human"], "loops": []}},
+        {"omit_unset_slots": True, "ignore_rule_only_turns": True, "rule_only_data": None},
+    ]
+    events = events()
+    tracker = DialogueStateTracker.from_events("buyer", [], DOMAIN.slots)
+    for event in events:
+        tracker.update(event)
+        prediction_cache.install()
+        ours = [tracker.past_states(DOMAIN, **variant) for variant in variants]
+        prediction_cache.uninstall()
+        assert ours == [tracker.past_states(DOMAIN, **variant) for variant in variants], event
+    # Carried on, not replayed from the start: one replay per variant key, and a new one after
+    # each rewinding event (a form's, here, for every event from then on).
+    rewinds = sum(isinstance(e, prediction_cache._REWINDING) for e in events)
+    if rewinds == 0:
+        assert len(built) == 3
+    else:
+        assert len(built) > 3 * rewinds
+
+
+def test_a_replay_is_not_carried_on_to_another_tracker_history() -> None:
+    prediction_cache.install()
+    tracker = conversation()
+    tracker.past_states(DOMAIN)
+    other = DialogueStateTracker.from_events("buyer", list(tracker.events)[:-2], DOMAIN.slots)
+    other.__dict__.update(tracker.__dict__)  # a tracker object reused for other events
+    for event in [ActionExecuted("action_faq"), BotUttered("好的"), ActionExecuted(ACTION_LISTEN_NAME)]:
+        other.update(event)
+    remembered = other.past_states(DOMAIN)
+    prediction_cache.uninstall()
+    assert remembered == other.past_states(DOMAIN)
 
 
 def test_an_edit_to_the_states_handed_out_does_not_reach_the_next_caller() -> None:

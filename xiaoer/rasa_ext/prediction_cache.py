@@ -4,11 +4,12 @@ Two wastes in Rasa 3.6, found in a profile of `make bench` (docs/scaling.md):
 
 - Every policy rebuilds the conversation's states from its events (`past_states`, which replays the
   session event by event). MemoizationPolicy and TEDPolicy ask for exactly the same states, and
-  RulePolicy for its own variant, on every prediction: 13 % of a message's time.
-  `past_states` here keeps the last result on the tracker, keyed by the arguments, and hands out copies
-  (callers edit the states they get). It is valid while the tracker holds the same events: events
-  are only ever appended, so the count and the identity of the last event tell. A miss builds
-  RulePolicy's variant and the other policies' (rule-only turns ignored) in one replay.
+  RulePolicy for its own variant, on every prediction: 13 % of a message's time. Here one replay
+  (`StatesReplay`) builds both variants, is kept on the tracker, and is carried on over the events
+  appended since the last call: a prediction replays only the new events, not the session. It
+  starts again from the session's start when the tracker holds other events than the ones replayed
+  or a new event rewinds earlier ones (a restart, a new session, an undo, a form). Callers get
+  copies (they edit the states they get).
 - TEDPolicy runs its TensorFlow graph for every prediction: 21 % of a message's time. Its input is
   only the last `max_history` states (intent, entities, slots, previous action) when it was not
   trained on texts, and conversations repeat those states all the time (a buyer asks where an order
@@ -20,6 +21,7 @@ Two wastes in Rasa 3.6, found in a profile of `make bench` (docs/scaling.md):
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import threading
 from collections import OrderedDict
@@ -29,6 +31,15 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 
@@ -64,17 +75,118 @@ def frozen_states(states: List[State]) -> Tuple:
     )
 
 
+# RulePolicy and the featurizer pass the same rule_only_data object on every call: its key is
+# kept with the object itself (not its id, which a freed object's successor can reuse).
+_rule_only_memo: List[Any] = [None, ""]
+
+
 def _rule_only_key(rule_only_data: Any) -> str:
-    return json.dumps(rule_only_data, sort_keys=True, default=str) if rule_only_data else ""
+    if not rule_only_data:
+        return ""
+    if _rule_only_memo[0] is not rule_only_data:
+        _rule_only_memo[:] = [rule_only_data, json.dumps(rule_only_data, sort_keys=True, default=str)]
+    return _rule_only_memo[1]
 
 
-def _key(omit_unset_slots: bool, ignore_rule_only_turns: bool, rule_only_data: Any) -> Tuple:
-    # Rasa reads rule_only_data only when it ignores rule-only turns.
-    return (
-        omit_unset_slots,
-        ignore_rule_only_turns,
-        _rule_only_key(rule_only_data) if ignore_rule_only_turns else "",
-    )
+# Events after which a fresh replay differs from one carried on: Rasa's `applied_events` drops or
+# undoes earlier events for them, and treats a loop's earlier actions differently once a loop is
+# active (xiaoer has no forms; a model that has them replays from the start).
+_REWINDING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
+
+
+class StatesReplay:
+    """Rasa 3.6's replay of a session for the policies' states, both variants at once, kept so
+    that the next call replays only the events appended since.
+
+    `Domain.states_for_tracker_history` replays the whole session for every prediction, three
+    or more per message, for RulePolicy's variant and again for the other policies' (rule-only
+    turns ignored): 8 % of the Rasa process's time, growing with the session. Here the states of
+    the turns replayed stay as they are (each is computed from the events before it); the last
+    state, the tracker as it now is, is computed on every change.
+    """
+
+    def __init__(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        omit_unset_slots: bool,
+        rule_only_data: Dict[str, Any] | None,
+    ) -> None:
+        self.domain = domain
+        self.omit_unset_slots = omit_unset_slots
+        self.rule_only_data = rule_only_data
+        self.rule_states: List[State] = []
+        self.ml_states: List[State] = []
+        # The previous ML action of the last turn not hidden: it overrides the previous action in
+        # the ML state.
+        self._last_ml_action: Dict[str, Any] | None = None
+        self._turn_was_hidden = False
+        self._running = tracker.init_copy()
+        self._result: Tuple[List[State], List[State]] | None = None
+        self.extendable = not any(isinstance(event, ActiveLoop) for event in tracker.events)
+        for event in tracker.applied_events():
+            self._apply(event)
+        self._mark(tracker)
+
+    def _mark(self, tracker: DialogueStateTracker) -> None:
+        # The last event itself is kept, not its id: an id can be reused once its object is freed.
+        self.count = len(tracker.events)
+        self.last = tracker.events[-1] if tracker.events else None
+
+    def _apply(self, event: Event) -> None:
+        """`generate_all_prior_trackers`: the tracker before each action is a turn's state."""
+        if isinstance(event, ActionExecuted):
+            self._turn(event.hide_rule_turn)
+        self._running.update(event)
+
+    def _turn(self, hide_rule_turn: bool) -> None:
+        prior, domain = self._running, self.domain
+        if not self._turn_was_hidden:
+            self._last_ml_action = domain._get_prev_action_sub_state(prior)
+        # a followup action or a loop's happy path keeps whether the turn is hidden
+        if not prior.followup_action and not prior.latest_action_name == prior.active_loop_name:
+            self._turn_was_hidden = hide_rule_turn
+        state = domain.get_active_state(prior, omit_unset_slots=self.omit_unset_slots)
+        if not self._turn_was_hidden:
+            # Rasa edits the ML state (slots removed, user input replaced): a copy of its own.
+            ml_state = {name: dict(sub_state) for name, sub_state in state.items()}
+            domain._remove_rule_only_features(ml_state, self.rule_only_data)
+            if self.ml_states:
+                domain._substitute_rule_only_user_input(ml_state, self.ml_states[-1])
+            if self._last_ml_action:
+                ml_state[PREVIOUS_ACTION] = self._last_ml_action
+            self.ml_states.append(domain._clean_state(ml_state))
+        self.rule_states.append(domain._clean_state(state))
+
+    def catch_up(self, tracker: DialogueStateTracker) -> bool:
+        """Replays the events the tracker has gained since; False when this replay cannot become
+        the tracker's: it holds other events before them, or one of them rewinds earlier ones."""
+        events = tracker.events
+        if len(events) < self.count or (self.count and events[self.count - 1] is not self.last):
+            return False
+        if len(events) == self.count:
+            return True
+        appended = list(itertools.islice(events, self.count, None))
+        if not self.extendable or any(isinstance(event, _REWINDING) for event in appended):
+            return False
+        for event in appended:
+            self._apply(event)
+        self._mark(tracker)
+        self._result = None
+        return True
+
+    def states(self) -> Tuple[List[State], List[State]]:
+        """RulePolicy's states and the other policies', the last one the tracker as it now is.
+        Shared with later calls: callers get copies (copy_states)."""
+        if self._result is None:
+            rule_count, ml_count = len(self.rule_states), len(self.ml_states)
+            carried = self._last_ml_action, self._turn_was_hidden
+            self._turn(hide_rule_turn=False)
+            self._result = self.rule_states[:], self.ml_states[:]
+            # The last state is not a turn yet: the next events decide what the turn holds.
+            del self.rule_states[rule_count:], self.ml_states[ml_count:]
+            self._last_ml_action, self._turn_was_hidden = carried
+        return self._result
 
 
 def both_past_states(
@@ -83,39 +195,12 @@ def both_past_states(
     omit_unset_slots: bool,
     rule_only_data: Dict[str, Any] | None,
 ) -> Tuple[List[State], List[State]]:
-    """RulePolicy's states and the other policies' (rule-only turns ignored), from one replay.
-
-    Rasa 3.6's `Domain.states_for_tracker_history`, run for both values of ignore_rule_only_turns
-    at once: each asked for its own replay of the session (8 % of the Rasa process's time).
-    """
-    rule_states: List[State] = []
-    ml_states: List[State] = []
-    last_ml_action_sub_state = None
-    turn_was_hidden = False
-    for prior, hide_rule_turn in tracker.generate_all_prior_trackers():
-        # remember the previous ML action of the last turn not hidden: it overrides the
-        # previous action in the ML state
-        if not turn_was_hidden:
-            last_ml_action_sub_state = domain._get_prev_action_sub_state(prior)
-        # a followup action or a loop's happy path keeps whether the turn is hidden
-        if not prior.followup_action and not prior.latest_action_name == prior.active_loop_name:
-            turn_was_hidden = hide_rule_turn
-        state = domain.get_active_state(prior, omit_unset_slots=omit_unset_slots)
-        if not turn_was_hidden:
-            # Rasa edits the ML state (slots removed, user input replaced): a copy of its own.
-            ml_state = {name: dict(sub_state) for name, sub_state in state.items()}
-            domain._remove_rule_only_features(ml_state, rule_only_data)
-            if ml_states:
-                domain._substitute_rule_only_user_input(ml_state, ml_states[-1])
-            if last_ml_action_sub_state:
-                ml_state[PREVIOUS_ACTION] = last_ml_action_sub_state
-            ml_states.append(domain._clean_state(ml_state))
-        rule_states.append(domain._clean_state(state))
-    return rule_states, ml_states
+    """RulePolicy's states and the other policies' (rule-only turns ignored), from one replay."""
+    return StatesReplay(tracker, domain, omit_unset_slots, rule_only_data).states()
 
 
-# On the tracker: (number of events, last event, domain, {arguments: states}).
-_REMEMBERED = "_xiaoer_past_states"
+# On the tracker: {(omit_unset_slots, rule-only data's key): StatesReplay}.
+_REPLAYS = "_xiaoer_states_replays"
 
 
 @functools.wraps(_ORIGINAL_PAST_STATES)
@@ -126,32 +211,18 @@ def past_states(
     ignore_rule_only_turns: bool = False,
     rule_only_data: Dict[str, Any] | None = None,
 ) -> List[State]:
-    """`DialogueStateTracker.past_states`, remembered on the tracker until its events change.
-
-    A miss builds both variants (with and without rule-only turns) in one replay: RulePolicy asks
-    for one, MemoizationPolicy and TEDPolicy for the other, on the same tracker.
-    """
-    events = tracker.events
-    count, last = len(events), (events[-1] if events else None)
-    remembered = tracker.__dict__.get(_REMEMBERED)
-    # The last event and the domain themselves are kept, not their ids: an id can be reused once
-    # its object is freed (a reloaded model brings a new domain).
-    if (
-        remembered is None
-        or remembered[0] != count
-        or remembered[1] is not last
-        or remembered[2] is not domain
-    ):
-        remembered = (count, last, domain, {})
-        tracker.__dict__[_REMEMBERED] = remembered
-    key = _key(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-    states = remembered[3].get(key)
-    if states is None:
-        rule_states, ml_states = both_past_states(tracker, domain, omit_unset_slots, rule_only_data)
-        remembered[3][_key(omit_unset_slots, False, None)] = copy_states(rule_states)
-        remembered[3][_key(omit_unset_slots, True, rule_only_data)] = copy_states(ml_states)
-        return ml_states if ignore_rule_only_turns else rule_states
-    return copy_states(states)
+    """`DialogueStateTracker.past_states` from a replay kept on the tracker and carried on as
+    events are appended. RulePolicy's variant ignores rule_only_data (as Rasa does), so any
+    replay with the same omit_unset_slots serves it."""
+    replays: Dict[Tuple[bool, str], StatesReplay] = tracker.__dict__.setdefault(_REPLAYS, {})
+    key = (omit_unset_slots, _rule_only_key(rule_only_data))
+    replay = replays.get(key)
+    if replay is None and not ignore_rule_only_turns:
+        replay = next((r for (omit, _), r in replays.items() if omit == omit_unset_slots), None)
+    if replay is None or replay.domain is not domain or not replay.catch_up(tracker):
+        replay = replays[key] = StatesReplay(tracker, domain, omit_unset_slots, rule_only_data)
+    rule_states, ml_states = replay.states()
+    return copy_states(ml_states if ignore_rule_only_turns else rule_states)
 
 
 class TedPredictions:
