@@ -172,20 +172,119 @@ def test_another_writer_since_the_save_means_a_read_from_the_database(domain, tm
     assert back.latest_message.text == "还没到"
 
 
-def test_a_turn_that_started_a_new_session_is_read_back_from_the_database(domain, tmp_path) -> None:
+def database_reads(monkeypatch) -> list:
+    reads = []
+    original = SQLTrackerStore.retrieve
+
+    async def counting(self, sender_id):
+        reads.append(sender_id)
+        return await original(self, sender_id)
+
+    monkeypatch.setattr(SQLTrackerStore, "retrieve", counting)
+    return reads
+
+
+def first_turn(sender: str) -> DialogueStateTracker:
+    """A buyer's first message as Rasa's processor leaves the tracker: the session start's
+    metadata slot and action before SessionStarted."""
+    from rasa.shared.core.events import SessionStarted
+
+    return DialogueStateTracker.from_events(
+        sender,
+        [
+            SlotSet("session_started_metadata", None),
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            SlotSet("session_started_metadata", None),
+            ActionExecuted("action_listen"),
+            UserUttered("订单261105873012到哪了", {"name": "query_logistics", "confidence": 0.9}),
+            ActionExecuted("action_logistics"),
+            SlotSet("order_id", "261105873012"),
+            ActionExecuted("action_listen"),
+        ],
+    )
+
+
+def test_a_turn_that_started_a_session_leaves_the_next_message_the_session_alone(
+    domain, tmp_path, monkeypatch
+) -> None:
     from rasa.shared.core.events import SessionStarted
 
     store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
-    tracker = session("buyer_new_session", "到哪了")
-    tracker.update(ActionExecuted("action_session_start"))
-    tracker.update(SessionStarted())
-    tracker.update(UserUttered("你好", {"name": "greet", "confidence": 0.9}))
+    reads = database_reads(monkeypatch)
+    started_over = session("buyer_new_session", "到哪了")
+    started_over.update(ActionExecuted("action_session_start"))
+    started_over.update(SessionStarted())
+    started_over.update(SlotSet("order_id", "261105873012"))  # carried over
+    started_over.update(UserUttered("你好", {"name": "greet", "confidence": 0.9}))
 
+    for tracker in (first_turn("buyer_first"), started_over):
+        kept = asyncio.run(_save_and_retrieve(store, tracker))
+        assert reads == []  # no database read and replay
+        assert kept is not tracker  # the tracker also holds events Rasa does not read back
+        store.recent.take(tracker.sender_id)
+        read = asyncio.run(store.retrieve(tracker.sender_id))
+        assert reads == [tracker.sender_id]
+        reads.clear()
+        # What the database gives, event for event, and the same state.
+        assert dumped(kept) == dumped(read)
+        assert isinstance(kept.events[0], SessionStarted)
+        assert kept.current_slot_values() == read.current_slot_values()
+        saved = tracker.current_slot_values()  # built without the domain: only the slots it set
+        assert {name: kept.get_slot(name) for name in saved} == saved
+        assert kept.latest_action_name == read.latest_action_name == tracker.latest_action_name
+    assert [e.text for e in kept.events if isinstance(e, UserUttered)] == ["你好"]
+
+
+def test_a_new_buyers_first_turn_needs_neither_rasas_session_query_nor_a_row_count(
+    domain, tmp_path, monkeypatch
+) -> None:
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    reads = database_reads(monkeypatch)
+    counts = []
+    original = SQLTrackerStore._additional_events
+    monkeypatch.setattr(
+        SQLTrackerStore, "_additional_events", lambda self, *args: counts.append(1) or original(self, *args)
+    )
+
+    async def turn():
+        # What Rasa's processor does for a message: get or create, update, save.
+        tracker = await store.get_or_create_tracker("buyer_new", append_action_listen=False)
+        for event in first_turn("buyer_new").events:
+            tracker.update(event)
+        await store.save(tracker)
+        store.recent.take("buyer_new")  # the next read is the database's
+        return tracker, await store.retrieve("buyer_new")
+
+    from sqlalchemy import text
+
+    tracker, back = asyncio.run(turn())
+    assert reads == ["buyer_new"] and counts == []  # only the read after the turn went to Rasa's query
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM events WHERE sender_id = 'buyer_new'")).scalar()
+    assert rows == len(tracker.events)  # every event written, once
+    assert dumped(back) == dumped(tracker)[2:]  # the session, from SessionStarted on
+
+
+def test_an_empty_tracker_of_a_buyer_with_rows_still_has_them_counted(domain, tmp_path, monkeypatch) -> None:
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    asyncio.run(store.save(session("buyer_old", "到哪了")))
+    empty = store.init_tracker("buyer_old")  # e.g. a tracker replaced through Rasa's API
+    asyncio.run(store.save(empty))
+    assert not hasattr(empty, "_xiaoer_events_stored")  # Rasa's count decides its next save
+
+
+def test_a_session_whose_timestamps_the_database_would_split_otherwise_is_read_back(
+    domain, tmp_path, monkeypatch
+) -> None:
+    store = UrlSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    reads = database_reads(monkeypatch)
+    tracker = first_turn("buyer_same_time")
+    # Written within one clock tick: the database also reads the action before SessionStarted.
+    tracker.events[1].timestamp = tracker.events[2].timestamp
     back = asyncio.run(_save_and_retrieve(store, tracker))
-
-    # Rasa reads the latest session only; the kept tracker would have held both.
-    assert back is not tracker
-    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["你好"]
+    assert reads == ["buyer_same_time"]
+    assert [e.as_dict()["event"] for e in back.events][:2] == ["action", "session_started"]
 
 
 async def _save_and_retrieve(store, tracker):

@@ -7,7 +7,8 @@ URL is read here: SQLite by default, PostgreSQL (or any SQLAlchemy URL) when
 Rasa rebuilds the tracker from the database for every message: it reads the session's rows and
 replays every event, about a sixth of the Rasa process's time per message (issue 12, a py-spy
 profile in docs/scaling.md). So the tracker a turn saved is kept in memory for the buyer's
-next message (RecentTrackers), and handed out once, only while the database still ends at the
+next message (RecentTrackers; for a turn that started a session, the session's part of it, as
+the database would give it: `session_view`), and handed out once, only while the database still ends at the
 event that turn wrote: another replica's turn, an agent's hand-back or any other writer changes
 that, and the tracker is read from the database as before. A save no longer counts the session's
 rows to find the new events either: the tracker knows how many it had when read.
@@ -92,8 +93,12 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         kept = self.recent.take(sender_id)
-        if kept is not None and kept[0] == self.last_event_id(sender_id):
+        last_event_id = self.last_event_id(sender_id)
+        if kept is not None and kept[0] == last_event_id:
             return kept[1]
+        if last_event_id is None:
+            # A new buyer: no rows, so Rasa's session query (the costlier one) would find none.
+            return None
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             setattr(tracker, _STORED, len(tracker.events))
@@ -102,6 +107,12 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         # Dropped first: whatever happens below, the next read goes to the database.
         self.recent.take(tracker.sender_id)
+        if not tracker.events:
+            # Rasa saves a new buyer's tracker before anything happened in it: nothing to write.
+            # Known to have no rows, its next save needs no count of them either.
+            if self.last_event_id(tracker.sender_id) is None:
+                setattr(tracker, _STORED, 0)
+            return
         await self.stream_events(tracker)
         # Rasa's save, with the same rows, written in one multi-row INSERT instead of one ORM
         # object per event (half of a turn's save time, ~0.7 ms, in tests/rasa_ext timing).
@@ -111,8 +122,11 @@ class UrlSQLTrackerStore(SQLTrackerStore):
                 session.execute(insert(self.SQLEvent.__table__), rows)
             session.commit()
         setattr(tracker, _STORED, len(tracker.events))
-        if self.recent.capacity and reads_back_the_same(tracker):
-            self.recent.put(tracker.sender_id, self.last_event_id(tracker.sender_id), tracker)
+        if self.recent.capacity and self.domain is not None:
+            view = session_view(tracker, self.domain)
+            if view is not None:
+                setattr(view, _STORED, len(view.events))
+                self.recent.put(tracker.sender_id, self.last_event_id(tracker.sender_id), view)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """The events not yet stored. Rasa counts the session's rows in the database for this
@@ -147,15 +161,37 @@ _LAST_EVENT_ID = text(
 )
 
 
-def reads_back_the_same(tracker: DialogueStateTracker) -> bool:
-    """Whether reading the tracker back from the database gives these very events: Rasa loads
-    from the session's SessionStarted on, so the tracker must start there and hold no other."""
+def session_view(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker | None:
+    """The tracker a read from the database would give, or None when that is not known here.
+
+    Rasa reads the current session: the events whose timestamp is at or after the latest
+    SessionStarted's. A tracker that starts at its only SessionStarted is that already. A turn
+    that started a session (every buyer's first message, and the first after a session ended)
+    holds events before it too: the last session's, Rasa's action_session_start and its
+    metadata slot. Then a tracker is built from the session's events alone, as Rasa builds it
+    from the rows; without this the next message read the database and replayed the session.
+    """
     events = tracker.events
-    return (
-        bool(events)
-        and isinstance(events[0], SessionStarted)
-        and not any(isinstance(e, SessionStarted) for e in itertools.islice(events, 1, None))
+    start = next(
+        (
+            len(events) - 1 - i
+            for i, event in enumerate(reversed(events))
+            if isinstance(event, SessionStarted)
+        ),
+        None,
     )
+    if start is None:
+        return None
+    if start == 0:
+        return tracker
+    started = events[start].timestamp
+    session = list(itertools.islice(events, start, None))
+    # The database selects by timestamp: only when these split the same way is the answer known.
+    if any(event.timestamp < started for event in session) or any(
+        event.timestamp >= started for event in itertools.islice(events, start)
+    ):
+        return None
+    return DialogueStateTracker.from_events(tracker.sender_id, session, domain.slots)
 
 
 class RecentTrackers:
