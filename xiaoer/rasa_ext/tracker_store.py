@@ -8,9 +8,9 @@ Rasa rebuilds the tracker from the database for every message: it reads the sess
 replays every event, about a sixth of the Rasa process's time per message (issue 12, a py-spy
 profile in docs/scaling.md). So the tracker a turn saved is kept in memory for the buyer's
 next message (RecentTrackers; for a turn that started a session, the session's part of it, as
-the database would give it: `session_view`), and handed out once, only while the database still ends at the
-event that turn wrote: another replica's turn, an agent's hand-back or any other writer changes
-that, and the tracker is read from the database as before. A save no longer counts the session's
+the database would give it: `session_view`), and handed out once, only while the database still
+ends at the event that turn wrote: another replica's turn, an agent's hand-back or any other writer
+changes that, and the tracker is read from the database as before. A save no longer counts the session's
 rows to find the new events either: the tracker knows how many it had when read.
 """
 
