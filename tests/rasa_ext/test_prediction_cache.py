@@ -142,7 +142,9 @@ def test_one_replay_gives_both_variants_as_rasa_does(rule_only_data, omit_unset_
     for tracker in (conversation(), with_rule_turns()):
         for upto in range(1, len(tracker.events) + 1):
             prefix = DialogueStateTracker.from_events("buyer", list(tracker.events)[:upto], DOMAIN.slots)
-            rule, ml = prediction_cache.both_past_states(prefix, DOMAIN, omit_unset_slots, rule_only_data)
+            rule, ml = prediction_cache.StatesReplay(
+                prefix, DOMAIN, omit_unset_slots, rule_only_data
+            ).states()
             assert rule == prediction_cache._ORIGINAL_PAST_STATES(
                 prefix, DOMAIN, omit_unset_slots=omit_unset_slots, rule_only_data=rule_only_data
             )
@@ -153,7 +155,9 @@ def test_one_replay_gives_both_variants_as_rasa_does(rule_only_data, omit_unset_
                 ignore_rule_only_turns=True,
                 rule_only_data=rule_only_data,
             )
-    rule, ml = prediction_cache.both_past_states(with_rule_turns(), DOMAIN, omit_unset_slots, rule_only_data)
+    rule, ml = prediction_cache.StatesReplay(
+        with_rule_turns(), DOMAIN, omit_unset_slots, rule_only_data
+    ).states()
     assert len(ml) < len(rule)  # the hidden rule turns were left out of one variant only
 
 

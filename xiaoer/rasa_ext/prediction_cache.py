@@ -189,16 +189,6 @@ class StatesReplay:
         return self._result
 
 
-def both_past_states(
-    tracker: DialogueStateTracker,
-    domain: Domain,
-    omit_unset_slots: bool,
-    rule_only_data: Dict[str, Any] | None,
-) -> Tuple[List[State], List[State]]:
-    """RulePolicy's states and the other policies' (rule-only turns ignored), from one replay."""
-    return StatesReplay(tracker, domain, omit_unset_slots, rule_only_data).states()
-
-
 # On the tracker: {(omit_unset_slots, rule-only data's key): StatesReplay}.
 _REPLAYS = "_xiaoer_states_replays"
 

@@ -10,8 +10,8 @@ profile in docs/scaling.md). So the tracker a turn saved is kept in memory for t
 next message (RecentTrackers; for a turn that started a session, the session's part of it, as
 the database would give it: `session_view`), and handed out once, only while the database still
 ends at the event that turn wrote: another replica's turn, an agent's hand-back or any other writer
-changes that, and the tracker is read from the database as before. A save no longer counts the session's
-rows to find the new events either: the tracker knows how many it had when read.
+changes that, and the tracker is read from the database as before. A save no longer counts the
+session's rows to find the new events either: the tracker knows how many it had when read.
 """
 
 from __future__ import annotations
